@@ -1,0 +1,77 @@
+#pragma once
+// The Seedance API's numbers, as data. Every rule, conform target and
+// validation reads them from here; nothing else spells them out.
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string_view>
+
+namespace seedreel {
+
+struct Range {
+  double min = 0;
+  double max = 0;
+  bool contains(double v) const noexcept { return v >= min && v <= max; }
+};
+
+// Limits on input media, the same for every model (seeds 000-004).
+struct MediaLimits {
+  // images: first_frame, last_frame, reference_image
+  Range image_side{300, 6000};
+  Range aspect{0.4, 2.5};  // width / height, images and videos
+  std::uint64_t image_max_bytes = 30'000'000;  // "< 30 MB"; decimal MB, the stricter reading
+  std::span<const std::string_view> image_formats;
+  // reference_video
+  std::uint64_t video_max_bytes = 50'000'000;
+  Range video_duration{2, 15};
+  double video_total_max = 15;
+  Range video_fps{24, 60};
+  Range video_pixels{409'600, 927'408};  // 640x640 ... 834x1112
+  std::span<const std::string_view> video_formats;
+  // reference_audio
+  std::uint64_t audio_max_bytes = 15'000'000;
+  Range audio_duration{2, 15};
+  double audio_total_max = 15;
+  std::span<const std::string_view> audio_formats;
+  // one request
+  int max_images = 9;
+  int max_videos = 3;
+  int max_audios = 3;
+  int max_files = 12;
+  std::uint64_t max_body_bytes = 64ull * 1024 * 1024;
+  int max_prompt_cjk_chars = 500;
+  int max_prompt_words = 1000;
+  // output
+  Range output_duration{4, 15};
+  int default_duration = 5;
+  int output_fps = 24;
+};
+
+const MediaLimits& media_limits();
+
+// A model as a provider names it, with what differs per model.
+struct ModelLimits {
+  std::string_view name;
+  std::string_view max_resolution;       // "1080p" or "720p"
+  bool requires_reference_video = false;  // xingchaoyiqing seedance_2_0 / _fast
+};
+
+std::span<const ModelLimits> models();
+const ModelLimits* find_model(std::string_view name);
+inline constexpr std::string_view default_model = "seedance-2.0";
+
+// Output resolutions and ratios the API accepts, in the seeds' order.
+std::span<const std::string_view> resolutions();
+std::span<const std::string_view> ratios();  // includes "adaptive"
+// Resolution rank for comparisons: 480p < 720p < 1080p; -1 when unknown.
+int resolution_rank(std::string_view resolution);
+
+struct PixelSize {
+  int width = 0;
+  int height = 0;
+};
+// The exact output size for a resolution and a fixed ratio (not "adaptive"),
+// from the seeds' "Resolution pixel values" table; nullopt when unknown.
+std::optional<PixelSize> output_size(std::string_view resolution, std::string_view ratio);
+
+}  // namespace seedreel

@@ -1,0 +1,19 @@
+#pragma once
+// probe: read a file's headers (never its pixels) and describe it.
+#include <string>
+#include <variant>
+#include <vector>
+
+#include "seedreel/error.hpp"
+#include "seedreel/media.hpp"
+
+namespace seedreel {
+
+// Throws Error(input) for a missing, empty, unreadable or unrecognised file.
+MediaInfo probe(const std::string& path);
+
+// One result per path, in order; a failure on one file does not stop the others.
+using ProbeResult = std::variant<MediaInfo, Error>;
+std::vector<ProbeResult> probe_all(const std::vector<std::string>& paths, unsigned threads = 0);
+
+}  // namespace seedreel

@@ -1,0 +1,58 @@
+#pragma once
+// RAII owners for every FFmpeg object, and error checking that turns an
+// AVERROR into seedreel::Error. Business code never frees by hand.
+#include <memory>
+#include <string>
+
+extern "C" {
+#include <libavcodec/avcodec.h>
+#include <libavfilter/avfilter.h>
+#include <libavformat/avformat.h>
+#include <libavutil/avutil.h>
+#include <libavutil/pixdesc.h>
+#include <libswresample/swresample.h>
+#include <libswscale/swscale.h>
+}
+
+#include "seedreel/error.hpp"
+
+namespace seedreel::av {
+
+template <typename T, void (*Fn)(T**)>
+struct PtrPtrDeleter {
+  void operator()(T* p) const noexcept { Fn(&p); }
+};
+template <typename T, void (*Fn)(T*)>
+struct PtrDeleter {
+  void operator()(T* p) const noexcept { Fn(p); }
+};
+
+inline void close_input(AVFormatContext** ctx) { avformat_close_input(ctx); }
+inline void free_output(AVFormatContext* ctx) {
+  if (ctx && ctx->pb && !(ctx->oformat->flags & AVFMT_NOFILE)) avio_closep(&ctx->pb);
+  avformat_free_context(ctx);
+}
+
+using InputPtr = std::unique_ptr<AVFormatContext, PtrPtrDeleter<AVFormatContext, close_input>>;
+using OutputPtr = std::unique_ptr<AVFormatContext, PtrDeleter<AVFormatContext, free_output>>;
+using CodecContextPtr = std::unique_ptr<AVCodecContext, PtrPtrDeleter<AVCodecContext, avcodec_free_context>>;
+using FramePtr = std::unique_ptr<AVFrame, PtrPtrDeleter<AVFrame, av_frame_free>>;
+using PacketPtr = std::unique_ptr<AVPacket, PtrPtrDeleter<AVPacket, av_packet_free>>;
+using SwsPtr = std::unique_ptr<SwsContext, PtrDeleter<SwsContext, sws_freeContext>>;
+using SwrPtr = std::unique_ptr<SwrContext, PtrPtrDeleter<SwrContext, swr_free>>;
+using FilterGraphPtr = std::unique_ptr<AVFilterGraph, PtrPtrDeleter<AVFilterGraph, avfilter_graph_free>>;
+using DictPtr = std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)>;
+
+FramePtr make_frame();
+PacketPtr make_packet();
+
+// FFmpeg's message for an AVERROR code.
+std::string error_string(int errnum);
+
+// Throws Error(kind, subject, "what: <ffmpeg message>") when ret < 0; returns ret.
+int check(int ret, ErrorKind kind, const std::string& subject, const char* what);
+
+// Quiet FFmpeg's own logging (we report errors ourselves); idempotent.
+void quiet_logging();
+
+}  // namespace seedreel::av

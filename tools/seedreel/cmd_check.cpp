@@ -39,7 +39,8 @@ const Registration reg{20, "check", "Preflight: list every rule the files break,
   sub.add_option("--model", o->check.model, "Model whose limits apply")->capture_default_str();
   sub.add_option("--as", o->roles,
                  "Role: first_frame last_frame reference_image reference_video reference_audio "
-                 "(once for all files, or once per file)");
+                 "(once for all files, or once per file)")
+      ->allow_extra_args(false);
   sub.add_option("--resolution", o->check.resolution, "Requested output resolution (480p 720p 1080p)");
   return [o, &ctx] {
     auto roles = parse_roles(o->roles, o->files.size());

@@ -1,0 +1,42 @@
+#pragma once
+// Decoding one stream of an Input: send packets, receive frames, drain at the
+// end, flush after a seek. Frames carry best_effort_timestamp in the stream's
+// time base.
+#include <functional>
+
+#include "av/demux.hpp"
+
+namespace seedreel::av {
+
+class Decoder {
+ public:
+  // threads = 0 lets FFmpeg choose. Error(input) when no decoder exists.
+  Decoder(const Input& in, int stream_index, int threads = 0);
+
+  AVCodecContext* get() const noexcept { return ctx_.get(); }
+  AVCodecContext* operator->() const noexcept { return ctx_.get(); }
+  const AVStream* stream() const noexcept { return stream_; }
+  int index() const noexcept { return stream_->index; }
+
+  // Sends one packet; nullptr starts draining. A corrupt packet is skipped, as
+  // ffmpeg does, unless it is the only thing we ever get (see frames()).
+  void send(const AVPacket* packet);
+  // The next frame into `frame` (pts set from best_effort_timestamp); false
+  // when the decoder needs more input or is fully drained.
+  bool receive(AVFrame* frame);
+  // After a seek: drop buffered frames; the decoder can be fed again.
+  void flush();
+
+ private:
+  std::string path_;
+  const AVStream* stream_;
+  CodecContextPtr ctx_;
+};
+
+// Reads `in` from its current position, decodes `dec`'s stream and calls
+// on_frame for every frame in output order, draining at end of file.
+// on_frame returns false to stop early. Returns the number of frames seen.
+// Error(input) when the file ends in a read error, Error(cancelled) on Ctrl-C.
+std::int64_t decode_frames(Input& in, Decoder& dec, const std::function<bool(AVFrame&)>& on_frame);
+
+}  // namespace seedreel::av

@@ -1,0 +1,27 @@
+#pragma once
+// A libavfilter chain for one video stream, e.g. "transpose=clock,scale=...,
+// fps=24,format=yuv420p": frames in, frames out, with the output time base.
+#include <string>
+
+#include "av/ffmpeg.hpp"
+
+namespace seedreel::av {
+
+class VideoFilter {
+ public:
+  // `source`: the decoder the frames come from; `time_base`: their timestamps'.
+  VideoFilter(const AVCodecContext* source, AVRational time_base, const std::string& chain);
+  // nullptr signals end of input.
+  void push(AVFrame* frame);
+  // Next filtered frame; false when none is ready (or after the end).
+  bool pull(AVFrame& out);
+  AVRational time_base() const;
+  AVRational frame_rate() const;
+
+ private:
+  FilterGraphPtr graph_;
+  AVFilterContext* src_ = nullptr;
+  AVFilterContext* sink_ = nullptr;
+};
+
+}  // namespace seedreel::av

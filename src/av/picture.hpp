@@ -1,0 +1,38 @@
+#pragma once
+// Pictures between FFmpeg and libvips: decoded frames to 8-bit sRGB images
+// (colour matrix and range from the frame's own tags), images to frames of an
+// encoder's pixel format, and swscale conversion between frames.
+#include <vips/vips8>
+
+#include "av/ffmpeg.hpp"
+
+namespace seedreel::av {
+
+// Converts frames to a fixed size and pixel format with swscale, reading the
+// source's colour matrix/range tags and tagging the output (BT.709 limited for
+// YUV output unless `keep_tags`). The context is rebuilt if the source changes.
+class Scaler {
+ public:
+  Scaler(int width, int height, AVPixelFormat format, int flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT);
+  // A new frame of the target geometry; pts and duration copied from src.
+  FramePtr convert(const AVFrame& src);
+
+ private:
+  int width_, height_;
+  AVPixelFormat format_;
+  int flags_;
+  SwsPtr sws_;
+  int src_w_ = 0, src_h_ = 0, src_fmt_ = -1, src_space_ = -1, src_range_ = -1;
+};
+
+// A decoded frame as an 8-bit sRGB vips image (3 bands, 4 if the frame has
+// alpha), pixels copied so the frame can be reused. `rotation` (clockwise
+// 0/90/180/270, from av::rotation_of) is applied.
+vips::VImage to_image(const AVFrame& frame, int rotation = 0);
+
+// An 8-bit sRGB image (1-4 bands; alpha dropped) as a frame of `format`
+// (e.g. yuv420p, BT.709 limited range) at the image's size; the image must
+// already have the wanted size and even dimensions for 4:2:0.
+FramePtr to_frame(const vips::VImage& image, AVPixelFormat format);
+
+}  // namespace seedreel::av

@@ -21,6 +21,9 @@ struct MediaLimits {
   Range aspect{0.4, 2.5};  // width / height, images and videos
   std::uint64_t image_max_bytes = 30'000'000;  // "< 30 MB"; decimal MB, the stricter reading
   std::span<const std::string_view> image_formats;
+  // Not the API's: the most pixels conform will decode from one image header,
+  // so a decompression bomb is refused before any pixel is read.
+  std::uint64_t image_max_decode_pixels = 250'000'000;
   // reference_video
   std::uint64_t video_max_bytes = 50'000'000;
   Range video_duration{2, 15};

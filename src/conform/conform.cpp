@@ -1,0 +1,212 @@
+// conform: probe every file, give videos and audio their share of the total
+// duration, run each file's step, then re-probe and re-check every output.
+#include "seedreel/conform.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cctype>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "av/ffmpeg.hpp"
+#include "conform/job.hpp"
+#include "image/ops.hpp"
+#include "image/vips.hpp"
+#include "seedreel/probe.hpp"
+#include "util/interrupt.hpp"
+
+namespace seedreel {
+
+namespace fs = std::filesystem;
+using namespace conform_detail;
+
+namespace conform_detail {
+
+std::string dims(int width, int height) { return fmt::format("{}x{}", width, height); }
+std::string seconds(double s) { return fmt::format("{:.3f} s", s); }
+bool has_rule(const std::vector<Finding>& findings, std::string_view rule) {
+  return std::any_of(findings.begin(), findings.end(), [&](const Finding& f) { return f.rule == rule; });
+}
+
+Conformed copy_unchanged(const Job& job) {
+  std::string ext = fs::path(job.info.path).extension().string();
+  if (!ext.empty()) ext.erase(0, 1);
+  if (ext.empty()) ext = job.info.format == "jpeg" ? "jpg" : job.info.format;
+  fs::path target = job.target(ext);
+  AtomicFile out(target, job.existing());
+  std::error_code ec;
+  fs::copy_file(job.info.path, out.temp_path(), fs::copy_options::overwrite_existing, ec);
+  if (ec) throw Error(ErrorKind::io, target.string(), "cannot copy: " + ec.message());
+  out.commit();
+  Conformed c;
+  c.action = Action::unchanged;
+  c.output = target.string();
+  return c;
+}
+
+}  // namespace conform_detail
+
+namespace {
+
+void validate(const ConformOptions& o) {
+  if (o.outdir.empty()) throw Error(ErrorKind::usage, "-o", "an output folder is required");
+  if (o.ratio.empty() != o.resolution.empty())
+    throw Error(ErrorKind::usage, o.ratio.empty() ? "--resolution" : "--ratio", "--ratio and --resolution go together");
+  auto known = [](std::span<const std::string_view> list, const std::string& v) {
+    return std::find(list.begin(), list.end(), v) != list.end();
+  };
+  if (!o.ratio.empty() && !known(ratios(), o.ratio))
+    throw Error(ErrorKind::usage, "--ratio", fmt::format("unknown ratio '{}' (one of {})", o.ratio, fmt::join(ratios(), ", ")));
+  if (!o.resolution.empty() && !known(resolutions(), o.resolution))
+    throw Error(ErrorKind::usage, "--resolution",
+                fmt::format("unknown resolution '{}' (one of {})", o.resolution, fmt::join(resolutions(), ", ")));
+  const ModelLimits* model = find_model(o.model);
+  if (!model) throw Error(ErrorKind::usage, "--model", "unknown model '" + o.model + "'");
+  if (!o.resolution.empty() && resolution_rank(o.resolution) > resolution_rank(model->max_resolution))
+    throw Error(ErrorKind::validation, "--resolution",
+                fmt::format("{} stops at {}; {} is not available", model->name, model->max_resolution, o.resolution));
+  if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
+    throw Error(ErrorKind::usage, "--quality", "quality must be 1-100");
+}
+
+void prepare_outdir(const std::string& dir) {
+  std::error_code ec;
+  fs::create_directories(dir, ec);
+  if (ec || !fs::is_directory(dir))
+    throw Error(ErrorKind::io, dir, "cannot create output folder: " + (ec ? ec.message() : "not a directory"));
+  if (::access(dir.c_str(), W_OK | X_OK) != 0) throw Error(ErrorKind::io, dir, "output folder is not writable");
+}
+
+bool same_file(const fs::path& a, const fs::path& b) {
+  std::error_code ec;
+  return fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec);
+}
+
+std::string lower(std::string s) {
+  for (auto& ch : s) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  return s;
+}
+
+// Output names: OUTDIR/<stem>.<ext>; a second input with the same stem gets
+// "<stem>-2", and an output that would land on its own input "<stem>.conformed".
+class Names {
+ public:
+  explicit Names(fs::path dir) : dir_(std::move(dir)) {}
+  fs::path take(const std::string& input, const std::string& ext) {
+    auto key = std::make_pair(input, ext);
+    if (auto it = mine_.find(key); it != mine_.end()) return it->second;
+    std::string stem = fs::path(input).stem().string();
+    if (stem.empty()) stem = "output";
+    for (int n = 1;; ++n) {
+      std::string name = stem + (n == 1 ? "" : "-" + std::to_string(n)) + "." + ext;
+      fs::path p = dir_ / name;
+      if (same_file(p, input)) p = dir_ / (stem + ".conformed." + ext);
+      if (taken_.insert(lower(p.filename().string())).second) return mine_[key] = p;
+    }
+  }
+
+ private:
+  fs::path dir_;
+  std::set<std::string> taken_;
+  std::map<std::pair<std::string, std::string>, fs::path> mine_;
+};
+
+Error wrong_role(const MediaInfo& m, Role role) {
+  if (role == Role::reference_video)
+    return Error(ErrorKind::input, m.path, fmt::format("has no video stream ({}); cannot be reference_video", to_string(m.kind)));
+  return Error(ErrorKind::input, m.path, fmt::format("is {} {}; cannot be {}", m.kind == MediaKind::image ? "an" : "a",
+                                                     to_string(m.kind), to_string(role)));
+}
+
+}  // namespace
+
+std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, const ConformOptions& options) {
+  validate(options);
+  image::init_vips();
+  image::quiet_warnings();
+  av::quiet_logging();
+  prepare_outdir(options.outdir);
+
+  std::vector<std::string> paths;
+  for (const auto& in : inputs) paths.push_back(in.path);
+  auto probed = probe_all(paths);
+
+  const auto& L = media_limits();
+  std::vector<ConformOutcome> out(inputs.size(), Error(ErrorKind::input, "", "not conformed"));
+  std::vector<Role> roles(inputs.size());
+  std::vector<std::size_t> videos, audios;
+  std::vector<double> video_durations, audio_durations;
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    if (auto* e = std::get_if<Error>(&probed[i])) {
+      out[i] = *e;
+      continue;
+    }
+    const auto& m = std::get<MediaInfo>(probed[i]);
+    roles[i] = inputs[i].role.value_or(default_role(m.kind));
+    if (kind_of(roles[i]) != m.kind) {
+      out[i] = wrong_role(m, roles[i]);
+      probed[i] = std::get<Error>(out[i]);
+      continue;
+    }
+    if (m.kind == MediaKind::video) videos.push_back(i), video_durations.push_back(m.media_duration());
+    if (m.kind == MediaKind::audio) audios.push_back(i), audio_durations.push_back(m.media_duration());
+  }
+  std::vector<double> budget(inputs.size(), 0);
+  auto vshare = share_duration(video_durations, L.video_total_max, L.video_duration, options.total_budget);
+  auto ashare = share_duration(audio_durations, L.audio_total_max, L.audio_duration, options.total_budget);
+  for (std::size_t k = 0; k < videos.size(); ++k) budget[videos[k]] = vshare[k];
+  for (std::size_t k = 0; k < audios.size(); ++k) budget[audios[k]] = ashare[k];
+
+  Names names{fs::path(options.outdir)};
+  for (std::size_t i = 0; i < inputs.size(); ++i) {
+    const auto* m = std::get_if<MediaInfo>(&probed[i]);
+    if (!m) continue;
+    throw_if_interrupted();
+    Job job{*m, roles[i], check_file(*m, roles[i]), budget[i], options,
+            [&, i](const std::string& ext) { return names.take(inputs[i].path, ext); }};
+    try {
+      Conformed c;
+      switch (m->kind) {
+        case MediaKind::image: c = conform_image(job); break;
+        case MediaKind::video: c = conform_video(job); break;
+        case MediaKind::audio: c = conform_audio(job); break;
+      }
+      c.input = m->path;
+      c.role = roles[i];
+      c.before = job.findings;
+      try {
+        c.info = probe(c.output);
+      } catch (const Error& e) {
+        throw Error(ErrorKind::io, c.output, "the conformed output does not read back: " + e.reason());
+      }
+      c.after = check_file(c.info, c.role);
+      out[i] = std::move(c);
+    } catch (const Error& e) {
+      if (e.kind() == ErrorKind::cancelled) throw;
+      out[i] = e;
+    } catch (const vips::VError& e) {
+      out[i] = Error(ErrorKind::input, m->path, image::vips_message(e));
+    } catch (const std::bad_alloc&) {
+      out[i] = Error(ErrorKind::input, m->path, "out of memory");
+    } catch (const std::exception& e) {
+      out[i] = Error(ErrorKind::input, m->path, e.what());
+    }
+  }
+  return out;
+}
+
+void to_json(nlohmann::json& j, const Change& c) { j = {{"what", c.what}, {"before", c.before}, {"after", c.after}}; }
+
+void to_json(nlohmann::json& j, const Conformed& c) {
+  j = {{"path", c.input},         {"output", c.output},   {"role", to_string(c.role)},
+       {"kind", to_string(c.info.kind)}, {"action", to_string(c.action)}, {"ok", c.ok()},
+       {"changes", c.changes},    {"before", c.before},   {"after", c.after},
+       {"info", c.info}};
+}
+
+}  // namespace seedreel

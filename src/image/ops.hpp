@@ -1,0 +1,48 @@
+#pragma once
+// Image operations for conform, on libvips' C++ binding: load through the
+// shrink-on-load thumbnail path with limits checked first, bring any pixel
+// format to 8-bit sRGB, pad (colour or blurred copy), flatten, save.
+#include <array>
+#include <cstdint>
+#include <string>
+
+#include <vips/vips8>
+
+#include "seedreel/media.hpp"
+
+namespace seedreel::image {
+
+// Silences libvips' warnings on stderr (e.g. "ignoring nclx profile"): our
+// errors are reported as one line each; idempotent.
+void quiet_warnings();
+
+// Error(input) naming the limit when the header claims more pixels than we
+// decode (a decompression bomb); nothing is decoded.
+void check_decode_limit(const MediaInfo& info);
+
+// The first page of `path`, upright (EXIF orientation applied), uniformly
+// scaled to width x height (sizes proportional to the upright source), read
+// sequentially; with `crop`, scaled to cover width x height and cut from the centre.
+// Decoding errors (truncated files) fail instead of leaving grey rows.
+vips::VImage load_scaled(const std::string& path, int width, int height, bool crop = false);
+
+// 8-bit sRGB (or 8-bit grey), whatever the source: CMYK, 16-bit, Lab, float.
+vips::VImage to_srgb8(vips::VImage image);
+
+// `content` centred on a width x height canvas filled with `rgb`.
+vips::VImage pad_colour(vips::VImage content, int width, int height, std::array<std::uint8_t, 3> rgb);
+// `content` centred on a blurred, enlarged copy of the picture at `path` that
+// covers the width x height canvas.
+vips::VImage pad_blur(vips::VImage content, const std::string& path, int width, int height);
+
+// Alpha composited onto an opaque `rgb` background; unchanged without alpha.
+vips::VImage flatten(vips::VImage image, std::array<std::uint8_t, 3> rgb);
+
+// Saves in `format` ("jpeg", "png", "webp", "tiff") to `path`, metadata
+// stripped (the orientation is already applied). Returns the file's size.
+std::uint64_t save(const vips::VImage& image, const std::string& path, const std::string& format, int quality);
+
+// The last libvips error as one line (and clears the buffer).
+std::string vips_message(const vips::VError& e);
+
+}  // namespace seedreel::image

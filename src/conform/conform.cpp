@@ -141,6 +141,7 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
   std::vector<Role> roles(inputs.size());
   std::vector<std::size_t> videos, audios;
   std::vector<double> video_durations, audio_durations;
+  double audio_room = 0;
   for (std::size_t i = 0; i < inputs.size(); ++i) {
     if (auto* e = std::get_if<Error>(&probed[i])) {
       out[i] = *e;
@@ -155,10 +156,11 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
     }
     if (m.kind == MediaKind::video) videos.push_back(i), video_durations.push_back(m.media_duration());
     if (m.kind == MediaKind::audio) audios.push_back(i), audio_durations.push_back(m.media_duration());
+    if (m.kind == MediaKind::audio) audio_room += mp3_overshoot(m);
   }
   std::vector<double> budget(inputs.size(), 0);
   auto vshare = share_duration(video_durations, L.video_total_max, L.video_duration, options.total_budget);
-  auto ashare = share_duration(audio_durations, L.audio_total_max, L.audio_duration, options.total_budget);
+  auto ashare = share_duration(audio_durations, L.audio_total_max - audio_room, L.audio_duration, options.total_budget);
   for (std::size_t k = 0; k < videos.size(); ++k) budget[videos[k]] = vshare[k];
   for (std::size_t k = 0; k < audios.size(); ++k) budget[audios[k]] = ashare[k];
 
@@ -185,6 +187,12 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
         throw Error(ErrorKind::io, c.output, "the conformed output does not read back: " + e.reason());
       }
       c.after = check_file(c.info, c.role);
+      // Report lengths as the re-probe reads them (mp3 frames, AAC packets round them).
+      for (auto& ch : c.changes)
+        if (ch.what == "trimmed" || ch.what == "extended") {
+          auto note = ch.after.find(" (");
+          ch.after = seconds(c.info.media_duration()) + (note == std::string::npos ? "" : ch.after.substr(note));
+        }
       out[i] = std::move(c);
     } catch (const Error& e) {
       if (e.kind() == ErrorKind::cancelled) throw;

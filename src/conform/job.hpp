@@ -31,6 +31,10 @@ Conformed conform_image(const Job& job);
 Conformed conform_video(const Job& job);
 Conformed conform_audio(const Job& job);
 
+// Seconds an mp3 that must be extended may come out longer than asked (it is
+// read in whole frames); 0 for anything else. The shared total leaves room for it.
+double mp3_overshoot(const MediaInfo& m);
+
 // "1920x1080"
 std::string dims(int width, int height);
 // "12.345 s"

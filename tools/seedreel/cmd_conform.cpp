@@ -6,7 +6,6 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "seedreel/conform.hpp"
-#include "util/interrupt.hpp"
 
 namespace seedreel::cli {
 
@@ -61,7 +60,6 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
     std::vector<ConformInput> inputs;
     for (std::size_t i = 0; i < o->files.size(); ++i) inputs.push_back({o->files[i], roles[i]});
 
-    install_interrupt_handler();
     auto results = conform(inputs, o->conform);
 
     bool unreadable = false, failing = false;

@@ -63,7 +63,9 @@ MediaInfo probe_image(MediaInfo info) {
   } catch (const vips::VError& e) {
     std::string msg = e.what();
     while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    if (auto nl = msg.find('\n'); nl != std::string::npos) msg = msg.substr(0, nl);
+    // libvips' error buffer is process-wide and may still hold another file's
+    // message: the last line is this failure's.
+    if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
     vips_error_clear();
     throw Error(ErrorKind::input, info.path, "cannot read " + info.format + " header: " + msg);
   }

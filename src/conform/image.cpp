@@ -23,11 +23,11 @@ bool listed(std::span<const std::string_view> items, std::string_view v) {
 // Formats we write: the input's own when it is accepted and we can save it
 // faithfully; PNG for BMP and GIF (lossless); JPEG, or PNG when there is an
 // alpha channel to keep, for formats the API does not take (HEIF, AVIF ...).
-std::string output_format(const MediaInfo& m) {
+std::string output_format(const MediaInfo& m, bool alpha_matters) {
   const std::string& f = m.format;
   if (f == "jpeg" || f == "png" || f == "webp" || f == "tiff") return f;
   if (f == "bmp" || f == "gif") return "png";
-  return m.image->alpha ? "png" : "jpeg";
+  return alpha_matters ? "png" : "jpeg";
 }
 
 std::string extension(const std::string& format) {
@@ -64,7 +64,9 @@ Conformed conform_image(const Job& job) {
   bool colour = p.colour_space != "srgb" && p.colour_space != "b-w" && !deep;
   bool format_ok = listed(L.image_formats, m.format);
   bool too_big = has_rule(job.findings, "image.file_size");
-  if (!geometry && !animated && !oriented && !deep && !colour && format_ok && !too_big) return copy_unchanged(job);
+  bool complete = image::looks_complete(m.path, m.format);
+  if (!geometry && !animated && !oriented && !deep && !colour && format_ok && !too_big && complete)
+    return copy_unchanged(job);
 
   Conformed c;
   c.action = Action::rewritten;
@@ -73,7 +75,13 @@ Conformed conform_image(const Job& job) {
   if (colour) c.changes.push_back({"colour", p.colour_space, "srgb"});
   if (deep) c.changes.push_back({"colour", fmt::format("{}-bit {}", p.bit_depth, p.colour_space), "8-bit"});
 
-  std::string format = output_format(m);
+  bool keep_alpha = false;
+  try {
+    keep_alpha = p.alpha && image::alpha_matters(m.path);
+  } catch (const vips::VError& e) {
+    throw Error(ErrorKind::input, m.path, "cannot decode: " + image::vips_message(e));
+  }
+  std::string format = output_format(m, keep_alpha);
   int quality = o.jpeg_quality;
   // Without pad or crop the content is the canvas; with crop, libvips scales to
   // cover and cuts the centre in the same pass.
@@ -106,12 +114,14 @@ Conformed conform_image(const Job& job) {
     if (format == "jpeg" || format == "webp") {
       quality = std::max(40, quality - 10);
     } else {
-      format = p.alpha ? "webp" : "jpeg";  // lossless is too big: go lossy, keeping alpha if any
+      format = keep_alpha ? "webp" : "jpeg";  // lossless is too big: go lossy, keeping alpha if any
     }
   }
 
   if (format != m.format) c.changes.push_back({"converted", m.format, format});
-  if (p.alpha && format == "jpeg") c.changes.push_back({"flattened", "alpha", "on white"});
+  if (p.alpha && format == "jpeg")
+    c.changes.push_back({"flattened", keep_alpha ? "alpha" : "opaque alpha", "on white"});
+  if (!complete) c.changes.push_back({"repaired", "no end marker", "decoded and saved anew"});
   if (quality != o.jpeg_quality || (too_big && format == m.format))
     c.changes.push_back({"recompressed", fmt::format("{:.2f} MB", m.file_size / 1e6), fmt::format("{:.2f} MB (quality {})", bytes / 1e6, quality)});
   Size shown = pl.crops ? Size{pl.content.width, pl.content.height} : pl.content;

@@ -1,6 +1,8 @@
 // Loading with limits: the header is checked before any pixel is decoded, and
 // pixels come through libvips' thumbnail path, which shrinks while decoding
 // (JPEG DCT scaling, WebP/HEIF/TIFF pyramid levels) and reads sequentially.
+#include <algorithm>
+#include <fstream>
 #include <mutex>
 
 #include <fmt/format.h>
@@ -33,9 +35,17 @@ void check_decode_limit(const MediaInfo& info) {
 std::string vips_message(const vips::VError& e) {
   std::string msg = e.what();
   while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+  // The buffer is process-wide and may hold older messages: the last line is ours.
+  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
   vips_error_clear();
   return msg;
+}
+
+// Fits inside a box x box square (downsizing only).
+vips::VImage load_scaled_box(const std::string& path, int box) {
+  init_vips();
+  return vips::VImage::thumbnail(path.c_str(), box,
+                                 vips::VImage::option()->set("height", box)->set("size", VIPS_SIZE_DOWN)->set("fail_on", VIPS_FAIL_ON_ERROR));
 }
 
 vips::VImage load_scaled(const std::string& path, int width, int height, bool crop) {
@@ -48,6 +58,26 @@ vips::VImage load_scaled(const std::string& path, int width, int height, bool cr
   if (crop) opts->set("crop", VIPS_INTERESTING_CENTRE);
   else opts->set("size", VIPS_SIZE_FORCE);
   return vips::VImage::thumbnail(path.c_str(), width, opts);
+}
+
+bool alpha_matters(const std::string& path) {
+  vips::VImage small = load_scaled_box(path, 256);
+  if (!small.has_alpha()) return false;
+  double max = small.format() == VIPS_FORMAT_USHORT ? 65535 : 255;
+  return small.extract_band(small.bands() - 1).min() < max;
+}
+
+bool looks_complete(const std::string& path, const std::string& format) {
+  if (format != "jpeg" && format != "png") return true;
+  std::ifstream in(path, std::ios::binary | std::ios::ate);
+  std::streamoff size = in.tellg();
+  std::streamoff tail = std::min<std::streamoff>(size, 4096);
+  std::string buf(std::size_t(tail), '\0');
+  in.seekg(size - tail);
+  if (!in.read(buf.data(), tail)) return false;
+  // Cameras may append data after the JPEG's end marker, so look near the end, not at it.
+  if (format == "jpeg") return buf.find("\xFF\xD9") != std::string::npos;
+  return buf.find("IEND") != std::string::npos;
 }
 
 vips::VImage to_srgb8(vips::VImage image) {

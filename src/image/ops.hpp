@@ -26,6 +26,14 @@ void check_decode_limit(const MediaInfo& info);
 // Decoding errors (truncated files) fail instead of leaving grey rows.
 vips::VImage load_scaled(const std::string& path, int width, int height, bool crop = false);
 
+// Whether the alpha channel of `path` has any pixel that is not fully opaque,
+// judged on a small shrink-on-load copy; false without alpha.
+bool alpha_matters(const std::string& path);
+
+// Cheap structural check that a JPEG or PNG was written to its end (EOI marker,
+// IEND chunk); true for other formats. A file that fails is decoded in full.
+bool looks_complete(const std::string& path, const std::string& format);
+
 // 8-bit sRGB (or 8-bit grey), whatever the source: CMYK, 16-bit, Lab, float.
 vips::VImage to_srgb8(vips::VImage image);
 

@@ -103,13 +103,20 @@ Placement place_video(Size source, Fit fit) {
   double k = 1;
   if (pixels > L.video_pixels.max) k = std::sqrt(L.video_pixels.max / pixels);
   else if (pixels < L.video_pixels.min) k = std::sqrt(L.video_pixels.min / pixels);
-  // Even sides for 4:2:0; step the scale until the rounded size is in the budget.
+  // Even sides for 4:2:0; step the scale until the rounded size is in the
+  // budget, after moving the side pad/crop owns back into the aspect band
+  // (even rounding can push an edge aspect just outside it).
   Size c;
-  for (int i = 0; i < 200; ++i) {
+  for (int i = 0; i < 400; ++i) {
     c = {even_down(band.width * k), even_down(band.height * k)};
+    for (int j = 0; j < 4 && !L.aspect.contains(aspect(c)); ++j) {
+      bool wide = aspect(c) > L.aspect.max;
+      if (fit == Fit::pad) (wide ? c.height : c.width) += 2;
+      else (wide ? c.width : c.height) -= 2;
+    }
     double px = double(c.width) * c.height;
-    if (px < L.video_pixels.min) k *= 1.002;
-    else if (px > L.video_pixels.max) k /= 1.002;
+    if (px < L.video_pixels.min) k *= 1.001;
+    else if (px > L.video_pixels.max) k /= 1.001;
     else break;
   }
   p.canvas = c;

@@ -67,16 +67,18 @@ std::string rotate_filter(int rotation) {
 std::string filter_graph(int rotation, const Placement& pl, const PadFill& fill, AVRational rate) {
   const Size& c = pl.content;
   const Size& k = pl.canvas;
+  // The rate first: frames dropped early cost nothing later, and filters that
+  // join two branches (overlay) cannot lose the last frame's duration to it.
+  std::string head = fmt::format("{}fps={}/{},", rotate_filter(rotation), rate.num, rate.den);
   std::string scale = fmt::format("scale={}:{}:flags=bicubic:out_color_matrix=bt709:out_range=tv", c.width, c.height);
-  std::string tail = fmt::format("setsar=1,fps={}/{},format=yuv420p", rate.num, rate.den);
-  std::string rot = rotate_filter(rotation);
+  std::string tail = "setsar=1,format=yuv420p";
   if (pl.pads && fill.blur) {
     return fmt::format(
         "[in]{}split=2[a][b];"
         "[a]scale={}:{}:force_original_aspect_ratio=increase:out_color_matrix=bt709:out_range=tv,crop={}:{},"
         "boxblur=luma_radius=min(h\\,w)/20:chroma_radius=min(cw\\,ch)/20[bg];"
-        "[b]{}[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2,{}[out]",
-        rot, k.width, k.height, k.width, k.height, scale, tail);
+        "[b]{}[fg];[bg][fg]overlay=(W-w)/2:(H-h)/2:eof_action=pass,{}[out]",
+        head, k.width, k.height, k.width, k.height, scale, tail);
   }
   std::string fit;
   if (pl.pads)
@@ -84,7 +86,7 @@ std::string filter_graph(int rotation, const Placement& pl, const PadFill& fill,
                       fill.rgb[1], fill.rgb[2]);
   else if (pl.crops)
     fit = fmt::format("crop={}:{},", k.width, k.height);
-  return rot + scale + "," + fit + tail;
+  return head + scale + "," + fit + tail;
 }
 
 Conformed remux(const Job& job) {

@@ -28,8 +28,8 @@ std::int64_t mp3_samples(const AVCodecContext* enc, double length, bool at_most)
   std::int64_t fs = enc->frame_size > 0 ? enc->frame_size : 1152, pad = enc->initial_padding;
   std::int64_t want = std::llround(length * enc->sample_rate);
   if (!at_most) return want;
-  // LAME flushes one more frame than the samples fill.
-  return std::max<std::int64_t>(fs, ((want + pad) / fs - 1) * fs - pad);
+  // LAME writes floor((samples + delay) / frame) + 1 frames: aim for want / frame of them.
+  return std::max<std::int64_t>(fs, (want / fs - 1) * fs - pad);
 }
 
 }  // namespace

@@ -558,3 +558,23 @@ TEST_CASE("usage errors and model limits") {
   CHECK(mini.status == 1);
   CHECK(mini.err.find("720p") != std::string::npos);
 }
+
+TEST_CASE("images: --max-side asks for a smaller cap than the API's") {
+  auto r = conform_cli({"cf_img_photo_1600x1200.png"}, {"--max-side", "800"});
+  REQUIRE(r.status == 0);
+  auto m = probe(r.file("cf_img_photo_1600x1200.png")["output"]);
+  CHECK(m.width == 800);
+  CHECK(m.height == 600);
+  CHECK(conform_cli({"cf_img_photo_1600x1200.png"}, {"--max-side", "100"}).status == 2);
+}
+
+TEST_CASE("Ctrl-C during a re-encode: exit 130 and no file left in OUTDIR") {
+  std::string dir = seedreel::test::temp_dir("conform-int");
+  // Waits for the temporary output to exist (work has begun), then interrupts.
+  std::string script = "\"$0\" conform -o \"$1\" \"$2\" >/dev/null 2>&1 & pid=$!; "
+                       "for i in $(seq 600); do ls -A \"$1\" | grep -q tmp && break; sleep 0.05; done; "
+                       "kill -INT $pid; wait $pid; echo $?";
+  auto r = run({"bash", "-c", script, program("seedreel"), dir, fixture("cf_vid_40s_640x640.mp4")});
+  CHECK(r.out == "130\n");
+  CHECK(files_in(dir) == 0);
+}

@@ -52,6 +52,7 @@ struct ConformOptions {
   TotalBudget total_budget = TotalBudget::proportional;
   bool force = false;     // replace existing outputs
   int jpeg_quality = 90;  // JPEG/WebP quality when an image is re-encoded
+  int image_max_side = 0;  // > 0: shrink images whose longest side is over this (300-6000)
 };
 
 // unchanged: copied as is · remuxed: same streams, new container ·
@@ -112,8 +113,9 @@ struct Placement {
   bool pads = false;
   bool crops = false;
 };
-// An image of `source` size into the side and aspect limits.
-Placement place_image(Size source, Fit fit);
+// An image of `source` size into the side and aspect limits; `max_side` > 0
+// lowers the longest-side cap (kept within the API's side range).
+Placement place_image(Size source, Fit fit, int max_side = 0);
 // An image of `source` size onto exactly `target`.
 Placement place_exact(Size source, Size target, Fit fit);
 // A video frame of `source` size into the pixel budget, sides and aspect band,

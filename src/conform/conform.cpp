@@ -70,6 +70,9 @@ void validate(const ConformOptions& o) {
   if (!o.resolution.empty() && resolution_rank(o.resolution) > resolution_rank(model->max_resolution))
     throw Error(ErrorKind::validation, "--resolution",
                 fmt::format("{} stops at {}; {} is not available", model->name, model->max_resolution, o.resolution));
+  const auto& side = media_limits().image_side;
+  if (o.image_max_side != 0 && !side.contains(o.image_max_side))
+    throw Error(ErrorKind::usage, "--max-side", fmt::format("must be {:.0f}-{:.0f}", side.min, side.max));
   if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
     throw Error(ErrorKind::usage, "--quality", "quality must be 1-100");
 }

@@ -55,7 +55,7 @@ Conformed conform_image(const Job& job) {
   std::optional<PixelSize> exact;
   if ((job.role == Role::first_frame || job.role == Role::last_frame) && !o.ratio.empty() && !o.resolution.empty())
     exact = output_size(o.resolution, o.ratio);
-  Placement pl = exact ? place_exact(src, {exact->width, exact->height}, o.fit) : place_image(src, o.fit);
+  Placement pl = exact ? place_exact(src, {exact->width, exact->height}, o.fit) : place_image(src, o.fit, o.image_max_side);
 
   bool geometry = pl.canvas.width != src.width || pl.canvas.height != src.height || pl.pads || pl.crops;
   bool animated = p.pages > 1;

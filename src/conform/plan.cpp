@@ -65,18 +65,20 @@ Size content_for(Size source, Size canvas, Fit fit) {
 
 }  // namespace
 
-Placement place_image(Size source, Fit fit) {
+Placement place_image(Size source, Fit fit, int max_side) {
   const auto& L = media_limits();
   Placement p;
   Size c = into_band(source, fit, p.pads, p.crops);
   int longest = std::max(c.width, c.height), shortest = std::min(c.width, c.height);
+  // A smaller cap than the API's may be asked for (smaller uploads); never under the minimum side.
+  double cap = max_side > 0 ? std::clamp(double(max_side), L.image_side.min, L.image_side.max) : L.image_side.max;
   double k = 1;
-  if (longest > L.image_side.max) k = L.image_side.max / longest;
+  if (longest > cap) k = cap / longest;
   else if (shortest < L.image_side.min) k = L.image_side.min / shortest;
   if (k != 1) {
     c = {round_px(c.width * k), round_px(c.height * k)};
-    c.width = std::clamp(c.width, int(L.image_side.min), int(L.image_side.max));
-    c.height = std::clamp(c.height, int(L.image_side.min), int(L.image_side.max));
+    c.width = std::clamp(c.width, int(L.image_side.min), int(cap));
+    c.height = std::clamp(c.height, int(L.image_side.min), int(cap));
     keep_in_band(c, fit);
   }
   p.canvas = c;

@@ -53,10 +53,10 @@ vips::VImage load_scaled(const std::string& path, int width, int height, bool cr
   auto* opts = vips::VImage::option()
                    ->set("height", height)
                    ->set("fail_on", VIPS_FAIL_ON_ERROR);
-  // FORCE: the box is already proportional to the source, so this only pins the
-  // rounding of the last pixel instead of letting it drift by one.
+  // The box is proportional to the source, so the side that limits comes out
+  // exact and the other within a pixel. (VIPS_SIZE_FORCE would pin both, but
+  // it gives up part of the shrink-on-load and costs ~15 % more time.)
   if (crop) opts->set("crop", VIPS_INTERESTING_CENTRE);
-  else opts->set("size", VIPS_SIZE_FORCE);
   return vips::VImage::thumbnail(path.c_str(), width, opts);
 }
 

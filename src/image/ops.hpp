@@ -21,8 +21,8 @@ void quiet_warnings();
 void check_decode_limit(const MediaInfo& info);
 
 // The first page of `path`, upright (EXIF orientation applied), uniformly
-// scaled to width x height (sizes proportional to the upright source), read
-// sequentially; with `crop`, scaled to cover width x height and cut from the centre.
+// scaled to fit width x height (sizes proportional to the upright source, so
+// the result is that size to within a pixel on one side), read sequentially; with `crop`, scaled to cover width x height and cut from the centre.
 // Decoding errors (truncated files) fail instead of leaving grey rows.
 vips::VImage load_scaled(const std::string& path, int width, int height, bool crop = false);
 

@@ -124,9 +124,8 @@ Conformed conform_image(const Job& job) {
   if (!complete) c.changes.push_back({"repaired", "no end marker", "decoded and saved anew"});
   if (quality != o.jpeg_quality || (too_big && format == m.format))
     c.changes.push_back({"recompressed", fmt::format("{:.2f} MB", m.file_size / 1e6), fmt::format("{:.2f} MB (quality {})", bytes / 1e6, quality)});
-  Size shown = pl.crops ? Size{pl.content.width, pl.content.height} : pl.content;
-  if (shown.width != src.width || shown.height != src.height)
-    c.changes.push_back({"resized", dims(src.width, src.height), dims(shown.width, shown.height)});
+  if (pl.content.width != src.width || pl.content.height != src.height)
+    c.changes.push_back({"resized", dims(src.width, src.height), dims(pl.content.width, pl.content.height)});
   if (pl.pads)
     c.changes.push_back({"padded", dims(pl.content.width, pl.content.height),
                          fmt::format("{} ({})", dims(pl.canvas.width, pl.canvas.height), fill_name(o.pad))});

@@ -144,7 +144,7 @@ Grab grab_last(const std::string& path, int from_end) {
     for (int attempt = 0; end != AV_NOPTS_VALUE && attempt < 5; ++attempt, back *= 4) {
       const std::int64_t target = end - back;
       if (target <= start || !seek_before(in, dec, target)) break;
-      TopFrames top(std::size_t(from_end));
+      TopFrames top{std::size_t(from_end)};
       decode_from_here(in, dec, true, [&](AVFrame& f) {
         top.offer(f);
         return true;
@@ -157,7 +157,7 @@ Grab grab_last(const std::string& path, int from_end) {
   int v = video_stream(in);
   discard_other_streams(in, v);
   av::Decoder dec(in, v);
-  TopFrames top(std::size_t(from_end));
+  TopFrames top{std::size_t(from_end)};
   std::size_t seen = 0;
   decode_from_here(in, dec, false, [&](AVFrame& f) {
     ++seen;

@@ -14,7 +14,7 @@ Reencode parse_reencode(const std::string& text);
 struct StitchOptions {
   Reencode reencode = Reencode::auto_;
   bool drop_duplicate_seam_frames = false;
-  double duplicate_psnr_db = 35.0;  // a clip's first frame at least this close to the previous last frame is a duplicate
+  double duplicate_psnr_db = 32.0;  // a clip's first frame at least this close to the previous last frame is a duplicate
 };
 
 struct SeamReport {

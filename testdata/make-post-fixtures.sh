@@ -79,7 +79,7 @@ ff -sseof -0.2 -i st_00.mp4 -update 1 -q:v 1 st_00_last.png
 ff -loop 1 -framerate 24 -i st_00_last.png -f lavfi -i "$(src 320x240 24 1)" \
    -f lavfi -i "sine=f=500:sample_rate=48000:duration=1.0417" \
    -filter_complex "[0]trim=end_frame=1,format=yuv420p[a];[1]format=yuv420p[b];[a][b]concat=n=2:v=1:a=0" \
-   $(x264) -crf 18 -bf 2 -g 24 -c:a aac -b:a 96k st_chained.mp4
+   $(x264) -bf 2 -g 24 -c:a aac -b:a 96k st_chained.mp4
 
 # --- bad input
 printf 'this is not a video\n' > bad_text.mp4

@@ -25,22 +25,28 @@ std::string clock_text(double seconds) {
   return fmt::format("{:02d}:{:05.2f}", minutes, seconds - minutes * 60);
 }
 
-// Draws `label` white on a darkened box in the tile's bottom-left corner.
-vips::VImage draw_label(vips::VImage tile, const std::string& label) {
+// Draws `label` white on a box in the tile's bottom-left corner (top-left
+// with `top`): the tile darkened, or `box` when given.
+vips::VImage draw_label(vips::VImage tile, const std::string& label, bool top = false,
+                        const std::vector<double>& box = {}) {
   auto mask = vips::VImage::text(label.c_str(), vips::VImage::option()->set("font", "sans bold 11")->set("dpi", 96));
   mask = mask.embed(5, 3, mask.width() + 10, mask.height() + 6);
   const int w = std::min(mask.width(), tile.width()), h = std::min(mask.height(), tile.height());
   mask = mask.extract_area(0, 0, w, h);
-  auto under = (tile.extract_area(0, tile.height() - h, w, h) * 0.35).cast(VIPS_FORMAT_UCHAR);
+  const int y = top ? 0 : tile.height() - h;
+  auto under = box.empty() ? (tile.extract_area(0, y, w, h) * 0.35).cast(VIPS_FORMAT_UCHAR)
+                           : (vips::VImage::black(w, h, vips::VImage::option()->set("bands", 3)) + box).cast(VIPS_FORMAT_UCHAR);
   auto boxed = mask.ifthenelse(std::vector<double>{255, 255, 255}, under, vips::VImage::option()->set("blend", true));
-  return tile.insert(boxed, 0, tile.height() - h);
+  return tile.insert(boxed, 0, y);
 }
 
-vips::VImage mark_seam(vips::VImage tile) {
-  auto bar = (vips::VImage::black(kSeamBar, tile.height(), vips::VImage::option()->set("bands", 3)) +
-              std::vector<double>{230, 30, 30})
+const std::vector<double> kSeamColour{230, 30, 30};
+
+// A red bar down the left edge and a "seam" tag: this tile is the first after a seam.
+vips::VImage mark_seam(vips::VImage tile, double at) {
+  auto bar = (vips::VImage::black(kSeamBar, tile.height(), vips::VImage::option()->set("bands", 3)) + kSeamColour)
                  .cast(VIPS_FORMAT_UCHAR);
-  return tile.insert(bar, 0, 0);
+  return draw_label(tile.insert(bar, 0, 0), "seam " + clock_text(at), true, kSeamColour);
 }
 
 }  // namespace
@@ -95,16 +101,16 @@ SheetResult contact_sheet(const std::string& video, const std::string& out, cons
   while (int(tiles.size()) < n) add_tile(*prev);
 
   // Seams fall between tiles: mark the first tile shown after each one.
-  std::vector<bool> seam_tile(std::size_t(n), false);
+  std::vector<double> seam_at(std::size_t(n), -1);
   for (double s : result.seams)
     for (int i = 0; i < n; ++i)
       if (tile_times[std::size_t(i)] + 1e-6 >= s) {
-        seam_tile[std::size_t(i)] = true;
+        if (seam_at[std::size_t(i)] < 0) seam_at[std::size_t(i)] = s;
         break;
       }
   for (int i = 0; i < n; ++i) {
     vips::VImage& t = tiles[std::size_t(i)];
-    if (seam_tile[std::size_t(i)]) t = mark_seam(t);
+    if (seam_at[std::size_t(i)] >= 0) t = mark_seam(t, seam_at[std::size_t(i)]);
     t = draw_label(t, clock_text(tile_times[std::size_t(i)]));
   }
   auto sheet = vips::VImage::arrayjoin(tiles, vips::VImage::option()

@@ -30,6 +30,7 @@ class TopFrames {
   }
   std::size_t size() const noexcept { return frames_.size(); }
   bool full() const noexcept { return frames_.size() == n_; }
+  std::int64_t lowest_pts() const { return frames_.front()->pts; }
   // The n-th from the end (only meaningful when full()).
   av::FramePtr take_first() { return std::move(frames_.front()); }
 
@@ -50,8 +51,12 @@ void discard_other_streams(av::Input& in, int keep) {
 // leading pictures of an open GOP, and a random-access point guarantees that
 // every picture displayed after it is decoded from what follows it.
 // A read error ends the input, as it does for the ffmpeg CLI.
+//
+// Packets displayed before `skip_before` are decoded with non-reference
+// pictures skipped (nothing else depends on those), which saves much of a long
+// GOP's work; the caller must only trust frames from skip_before on.
 void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
-                      const std::function<bool(AVFrame&)>& on_frame) {
+                      const std::function<bool(AVFrame&)>& on_frame, std::int64_t skip_before = INT64_MIN) {
   auto packet = av::make_packet();
   auto frame = av::make_frame();
   bool have_key = !after_key;
@@ -72,11 +77,14 @@ void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
         have_key = true;
         key_pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : INT64_MIN;
       }
+      const bool early = packet->pts != AV_NOPTS_VALUE && packet->pts < skip_before;
+      dec->skip_frame = early ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
       dec.send(packet.get());
       drain();
     }
     av_packet_unref(packet.get());
   }
+  dec->skip_frame = AVDISCARD_DEFAULT;
   if (!go_on) return;
   dec.send(nullptr);
   drain();
@@ -132,8 +140,18 @@ std::int64_t frame_ticks(const av::Input& in, const AVStream* st) {
 Grab grab_last(const std::string& path, int from_end) {
   if (from_end < 1) throw Error(ErrorKind::usage, path, "the frame index counts from the end: -1 is the last frame");
   {
-    av::Input in(path);
-    int v = video_stream(in);
+    // An mp4/mov header states everything we need; probing other streams'
+    // packets (avformat_find_stream_info) would only cost time.
+    av::OpenOptions fast;
+    fast.find_stream_info = false;
+    av::Input in(path, fast);
+    const bool isobmff = std::string(in->iformat->name).find("mp4") != std::string::npos;
+    int v = in.best_stream(AVMEDIA_TYPE_VIDEO);
+    if (!isobmff || v < 0 || in->streams[v]->codecpar->width <= 0) {
+      in.rearm();
+      av::check(avformat_find_stream_info(in.get(), nullptr), ErrorKind::input, path, "cannot read stream parameters");
+    }
+    v = video_stream(in);
     const AVStream* st = in->streams[v];
     discard_other_streams(in, v);
     av::Decoder dec(in, v);
@@ -148,8 +166,9 @@ Grab grab_last(const std::string& path, int from_end) {
       decode_from_here(in, dec, true, [&](AVFrame& f) {
         top.offer(f);
         return true;
-      });
-      if (top.full()) return make_grab(top.take_first(), st, false);
+      }, target);
+      // Exact when the frames kept were all displayed after the skipping ended.
+      if (top.full() && top.lowest_pts() >= target) return make_grab(top.take_first(), st, false);
     }
   }
   // The tail could not be trusted: decode the whole stream from a fresh open.

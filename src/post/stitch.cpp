@@ -8,6 +8,10 @@
 #include <cstring>
 #include <filesystem>
 
+extern "C" {
+#include <libavutil/opt.h>
+}
+
 #include <fmt/format.h>
 
 #include "av/picture.hpp"
@@ -143,6 +147,25 @@ void add_chapters(AVFormatContext* ctx, const std::vector<Clip>& clips, const st
   }
 }
 
+// An upper bound of the moov box for a copied video track: per sample at most
+// 33 bytes of tables (stsz 4, stts 8, ctts 8, stss 4, stco 8, sdtp 1), plus
+// headers, edit lists and chapters. Audio samples: the sources' index, or
+// 1024-sample AAC frames of the span. 0 when a count is unknown (then the
+// muxer's +faststart second pass moves the moov instead).
+std::int64_t moov_upper_bound(const std::vector<Clip>& clips, const std::vector<double>& durations) {
+  int rate = 48000;
+  for (const auto& c : clips)
+    if (c.audio) rate = std::max(rate, c.audio->codecpar->sample_rate);
+  std::int64_t samples = 0;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    const int v = avformat_index_get_entries_count(clips[i].video);
+    if (v <= 0) return 0;
+    const int a = clips[i].audio ? avformat_index_get_entries_count(clips[i].audio) : 0;
+    samples += v + 2 + std::max<std::int64_t>(a, std::int64_t(durations[i] * rate / 1024)) + 4;
+  }
+  return 36 * samples + 65536 + 512 * std::int64_t(clips.size());
+}
+
 }  // namespace
 
 Reencode parse_reencode(const std::string& text) {
@@ -255,7 +278,11 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     }
   }
   add_chapters(mux.get(), clips, planned);
-  mux.begin(true);
+  // moov first without the second pass +faststart makes over the whole file:
+  // reserve room for it at the front, sized from the sample counts we know.
+  const std::int64_t reserve = copy_v ? moov_upper_bound(clips, planned) : 0;
+  if (reserve > 0) av::check(av_opt_set_int(mux.get()->priv_data, "moov_size", reserve, 0), ErrorKind::io, out, "moov_size");
+  mux.begin(reserve == 0);
 
   double v_start = 0, v_end = 0;
   for (std::size_t i = 0; i < clips.size(); ++i) {

@@ -10,6 +10,13 @@
 #include <fstream>
 
 #include <nlohmann/json.hpp>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <thread>
 
 #include "seedreel/probe.hpp"
 #include "support.hpp"
@@ -310,4 +317,36 @@ TEST_CASE("bad input: clear error, documented status, no output") {
   int files = 0;
   for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
   CHECK(files == 1);
+}
+
+TEST_CASE("Ctrl-C during a stitch: status 130 and nothing left in the output folder") {
+  auto dir = test::temp_dir("stitch-interrupt");
+  std::vector<std::string> argv{test::program("seedreel"), "stitch"};
+  for (int i = 0; i <= 10; ++i) argv.push_back(clip(i));
+  argv.insert(argv.end(), {"-o", dir + "/out.mp4", "--reencode", "always"});
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    std::vector<char*> args;
+    for (auto& a : argv) args.push_back(a.data());
+    args.push_back(nullptr);
+    int null = ::open("/dev/null", O_WRONLY);
+    dup2(null, 1);
+    dup2(null, 2);
+    execv(args[0], args.data());
+    _exit(127);
+  }
+  // Late enough that the program is past start-up and writing.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+  kill(pid, SIGINT);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  REQUIRE(WIFEXITED(status));
+  if (WEXITSTATUS(status) == 0) {
+    // Finished before the signal arrived: then the output must be whole.
+    CHECK(fs::exists(dir + "/out.mp4"));
+  } else {
+    CHECK(WEXITSTATUS(status) == 130);
+    CHECK(fs::is_empty(dir));
+  }
 }

@@ -84,7 +84,11 @@ ff -loop 1 -framerate 24 -i st_00_last.png -f lavfi -i "$(src 320x240 24 1)" \
 # --- bad input
 printf 'this is not a video\n' > bad_text.mp4
 ff -f lavfi -i "sine=f=440:duration=2" -c:a aac bad_audio_only.m4a
-head -c 20000 st_01.mp4 > bad_truncated.mp4
+head -c 20000 st_01.mp4 > bad_truncated.mp4   # moov at the end: cut off
+# index first, media data cut short: opens, but its last 60 % of frames are missing
+ff -i st_04.mp4 -c copy -movflags +faststart faststart.mp4
+head -c 60000 faststart.mp4 > bad_truncated_faststart.mp4
+rm faststart.mp4
 : > bad_empty.mp4
 
 touch "$stamp"

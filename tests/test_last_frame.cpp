@@ -127,7 +127,7 @@ TEST_CASE("bad input: documented status, one-line reason, no output file") {
   };
   std::vector<Case> cases{
       {fx("bad_text.mp4"), {}, 3},       {fx("bad_empty.mp4"), {}, 3},
-      {fx("bad_truncated.mp4"), {}, 3},  {fx("bad_audio_only.m4a"), {}, 3},
+      {fx("bad_truncated.mp4"), {}, 3},  {fx("bad_truncated_faststart.mp4"), {}, 3},  {fx("bad_audio_only.m4a"), {}, 3},
       {dir + "/missing.mp4", {}, 3},       {fx("lf_one_frame.mp4"), {"--index", "-2"}, 2},
       {fx("lf_bframes.mp4"), {"--index", "0"}, 2},
   };

@@ -295,6 +295,7 @@ TEST_CASE("bad input: clear error, documented status, no output") {
       {{clip(0), fx("bad_text.mp4")}, 3},      {{clip(0), fx("bad_audio_only.m4a")}, 3},
       {{fx("bad_truncated.mp4"), clip(0)}, 3}, {{clip(0), fx("bad_empty.mp4")}, 3},
       {{clip(0), dir + "/missing.mp4"}, 3},    {{}, 2},
+      {{clip(0), fx("bad_truncated_faststart.mp4")}, 3},
   };
   for (const auto& c : cases) {
     std::vector<std::string> argv{test::program("seedreel"), "stitch"};
@@ -307,6 +308,8 @@ TEST_CASE("bad input: clear error, documented status, no output") {
   }
   auto r = test::run({test::program("seedreel"), "stitch", clip(0), fx("bad_audio_only.m4a"), "-o", out});
   CHECK(r.err.find("no video stream") != std::string::npos);
+  r = test::run({test::program("seedreel"), "stitch", clip(0), fx("bad_truncated_faststart.mp4"), "-o", out});
+  CHECK(r.err.find("truncated") != std::string::npos);
   // The output may not replace an input; an unknown container is refused.
   auto copy = dir + "/a.mp4";
   fs::copy_file(clip(0), copy);

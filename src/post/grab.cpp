@@ -5,6 +5,8 @@
 #include <filesystem>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "av/decode.hpp"
 #include "image/vips.hpp"
 #include "util/atomic_file.hpp"
@@ -31,6 +33,11 @@ class TopFrames {
   std::size_t size() const noexcept { return frames_.size(); }
   bool full() const noexcept { return frames_.size() == n_; }
   std::int64_t lowest_pts() const { return frames_.front()->pts; }
+  // Where the last frame kept stops being displayed.
+  std::int64_t highest_end() const {
+    const AVFrame& f = *frames_.back();
+    return f.pts + std::max<std::int64_t>(f.pkt_duration, 0);
+  }
   // The n-th from the end (only meaningful when full()).
   av::FramePtr take_first() { return std::move(frames_.front()); }
 
@@ -88,6 +95,19 @@ void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
   if (!go_on) return;
   dec.send(nullptr);
   drain();
+}
+
+// A file cut short (a download or copy that stopped) still opens when its
+// index comes first, but its last frames are missing: the "last frame" would be
+// a wrong one. Refuse when the frames stop more than two frames before the end
+// the stream states.
+void check_complete(const av::Input& in, const AVStream* st, std::int64_t shown_until) {
+  const std::int64_t end = stream_end(in, st), tick = frame_ticks(in, st);
+  if (end == AV_NOPTS_VALUE || std::max(shown_until, std::int64_t(0)) + 2 * tick >= end) return;
+  const double tb = av_q2d(st->time_base), start = double(stream_start(st)) * tb;
+  throw Error(ErrorKind::input, in.path(),
+              fmt::format("truncated: the video stops at {:.3f} s of the {:.3f} s its header states",
+                          double(shown_until) * tb - start, double(end) * tb - start));
 }
 
 bool seek_before(av::Input& in, av::Decoder& dec, std::int64_t ts) {
@@ -184,6 +204,7 @@ Grab grab_last(const std::string& path, int from_end) {
     return true;
   });
   if (seen == 0) throw Error(ErrorKind::input, path, "no decodable video frame");
+  check_complete(in, in->streams[v], top.highest_end());
   if (!top.full())
     throw Error(ErrorKind::usage, path,
                 "frame -" + std::to_string(from_end) + " asked for, but the video has " + std::to_string(seen) + " frames");

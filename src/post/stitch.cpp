@@ -308,6 +308,12 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     }
     v_end = video->end_clip();
     if (v_end <= v_start) throw Error(ErrorKind::input, c.path, "no video frames");
+    // A clip cut short (index first, data missing) would silently shorten the
+    // result: refuse it when its frames stop more than two frames early.
+    if (planned[i] - (v_end - v_start) > 2.0 / av_q2d(rate) + 1e-6)
+      throw Error(ErrorKind::input, c.path,
+                  fmt::format("truncated: the video stops at {:.3f} s of the {:.3f} s its header states",
+                              v_end - v_start, planned[i]));
     const double skip = drop[i] ? post::frame_ticks(*c.in, c.video) * av_q2d(c.video->time_base) : 0;
     double offset = audio ? audio->add_clip(c, audio_packets, skip, v_start, v_end) : 0;
     if (i > 0) result.seams.push_back({int(i), v_start, offset, bool(drop[i]), psnr[i]});

@@ -62,7 +62,7 @@ inline std::string frame_md5(const AVFrame& f) {
   return s;
 }
 
-// Image statistics through the vips CLI: "width height" and the mean absolute difference of two images.
+// One header field of an image, from the vips CLI.
 inline std::string vipsheader(const std::string& field, const std::string& file) {
   auto r = run({"vipsheader", "-f", field, file});
   while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();

@@ -1,0 +1,85 @@
+#pragma once
+// Frames out of a video: the exact last frame (for chaining the next
+// generation), a thumbnail at a time or the most representative frame, and a
+// contact sheet. Every output is written atomically; the input is only read.
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace seedreel {
+
+// How a picture is saved; the format follows the output's extension
+// (.png, .jpg/.jpeg, .webp). PNG is lossless so chained clips do not soften.
+struct ImageSaveOptions {
+  int quality = 90;  // JPEG/WebP quality 1-100; WebP at 100 is lossless
+};
+
+// What was written.
+struct FrameResult {
+  std::string path;
+  double time = 0;         // presentation time of the frame, seconds from the stream's start
+  std::int64_t pts = 0;    // its timestamp in the stream's time base
+  int width = 0;           // as saved: after rotation and resizing
+  int height = 0;
+  int rotation = 0;        // clockwise degrees applied from the display matrix
+  bool full_decode = false;  // the tail seek could not be trusted and the whole stream was decoded
+};
+
+struct LastFrameOptions {
+  int from_end = 1;  // 1 = the last displayed frame, 2 = the one before it, ...
+  ImageSaveOptions save;
+};
+
+// The last displayed frame (highest presentation timestamp after the edit
+// list), found by decoding only the tail and identical to the last frame of a
+// full decode. Error(input) for unreadable files or a video without frames;
+// Error(usage) when from_end exceeds the number of frames.
+FrameResult last_frame(const std::string& video, const std::string& out, const LastFrameOptions& options = {});
+
+// Where a thumbnail is taken: seconds, or a fraction of the video stream's duration.
+struct TimePoint {
+  double value = 0;
+  bool fraction = false;  // value in [0, 1]
+};
+// Parses "3.5", "3.5s", "1:02.5" or "50%"; Error(usage) otherwise.
+TimePoint parse_time_point(const std::string& text);
+
+struct ThumbOptions {
+  std::optional<TimePoint> at;  // default: 10% in for --smart's window start, else 0
+  bool smart = false;           // representative frame: histogram closest to the window's average
+  int window = 100;             // frames examined by smart
+  int width = 0;                // fit inside width x height keeping the aspect; 0 = free
+  int height = 0;
+  ImageSaveOptions save;
+};
+
+// A frame-accurate thumbnail: the frame displayed at the requested time (the
+// one with the highest timestamp not after it), or with `smart` the frame of
+// a window whose colour histogram is closest to the window's average, black
+// and flat frames skipped.
+FrameResult thumbnail(const std::string& video, const std::string& out, const ThumbOptions& options = {});
+
+// Parses "320x", "x240", "320x240" into (width, height), 0 for free; Error(usage) otherwise.
+std::pair<int, int> parse_size(const std::string& text);
+
+struct SheetOptions {
+  int cols = 4;
+  int rows = 4;
+  int tile_width = 320;  // each frame's width in the sheet
+  ImageSaveOptions save;
+};
+
+struct SheetResult {
+  std::string path;
+  int width = 0;
+  int height = 0;
+  std::vector<double> times;  // each tile's frame time, row by row
+  std::vector<double> seams;  // seam times marked (chapter starts after 0)
+};
+
+// A grid of evenly spaced frames with their timestamps drawn on them. Seams
+// of a stitched video (its chapters, which `stitch` writes one per clip) are
+// marked with a red bar on the first tile after each seam.
+SheetResult contact_sheet(const std::string& video, const std::string& out, const SheetOptions& options = {});
+
+}  // namespace seedreel

@@ -1,0 +1,309 @@
+#include "post/grab.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <filesystem>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "av/decode.hpp"
+#include "image/vips.hpp"
+#include "util/atomic_file.hpp"
+#include "util/interrupt.hpp"
+
+namespace seedreel::post {
+
+namespace {
+
+// Keeps the n frames with the highest timestamps seen so far, lowest first.
+// Equal timestamps keep decoder output order, so "later" wins a tie as in a full decode.
+class TopFrames {
+ public:
+  explicit TopFrames(std::size_t n) : n_(n) {}
+  void offer(AVFrame& f) {
+    if (frames_.size() == n_ && f.pts < frames_.front()->pts) return;
+    auto kept = av::make_frame();
+    av_frame_move_ref(kept.get(), &f);
+    auto at = std::upper_bound(frames_.begin(), frames_.end(), kept->pts,
+                               [](std::int64_t pts, const av::FramePtr& x) { return pts < x->pts; });
+    frames_.insert(at, std::move(kept));
+    if (frames_.size() > n_) frames_.erase(frames_.begin());
+  }
+  std::size_t size() const noexcept { return frames_.size(); }
+  bool full() const noexcept { return frames_.size() == n_; }
+  std::int64_t lowest_pts() const { return frames_.front()->pts; }
+  // Where the last frame kept stops being displayed.
+  std::int64_t highest_end() const {
+    const AVFrame& f = *frames_.back();
+    return f.pts + std::max<std::int64_t>(f.pkt_duration, 0);
+  }
+  // The n-th from the end (only meaningful when full()).
+  av::FramePtr take_first() { return std::move(frames_.front()); }
+
+ private:
+  std::size_t n_;
+  std::vector<av::FramePtr> frames_;
+};
+
+void discard_other_streams(av::Input& in, int keep) {
+  for (unsigned i = 0; i < in->nb_streams; ++i)
+    if (int(i) != keep) in->streams[i]->discard = AVDISCARD_ALL;
+}
+
+// Reads packets of the decoder's stream from the current position and hands
+// every decoded frame to on_frame until it returns false or the input ends
+// (the decoder is drained then). With `after_key`, frames displayed before
+// the first keyframe packet are dropped: after a seek they may be the broken
+// leading pictures of an open GOP, and a random-access point guarantees that
+// every picture displayed after it is decoded from what follows it.
+// A read error ends the input, as it does for the ffmpeg CLI.
+//
+// Packets displayed before `skip_before` are decoded with non-reference
+// pictures skipped (nothing else depends on those), which saves much of a long
+// GOP's work; the caller must only trust frames from skip_before on.
+void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
+                      const std::function<bool(AVFrame&)>& on_frame, std::int64_t skip_before = INT64_MIN) {
+  auto packet = av::make_packet();
+  auto frame = av::make_frame();
+  bool have_key = !after_key;
+  std::int64_t key_pts = INT64_MIN;
+  bool go_on = true;
+  auto drain = [&] {
+    while (go_on && dec.receive(frame.get())) {
+      if (have_key && frame->pts != AV_NOPTS_VALUE && frame->pts >= key_pts) go_on = on_frame(*frame);
+      av_frame_unref(frame.get());
+    }
+  };
+  while (go_on) {
+    throw_if_interrupted(in.path());
+    in.rearm();
+    if (av_read_frame(in.get(), packet.get()) < 0) break;
+    if (packet->stream_index == dec.index()) {
+      if (!have_key && (packet->flags & AV_PKT_FLAG_KEY)) {
+        have_key = true;
+        key_pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : INT64_MIN;
+      }
+      const bool early = packet->pts != AV_NOPTS_VALUE && packet->pts < skip_before;
+      dec->skip_frame = early ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+      dec.send(packet.get());
+      drain();
+    }
+    av_packet_unref(packet.get());
+  }
+  dec->skip_frame = AVDISCARD_DEFAULT;
+  if (!go_on) return;
+  dec.send(nullptr);
+  drain();
+}
+
+// A file cut short (a download or copy that stopped) still opens when its
+// index comes first, but its last frames are missing: the "last frame" would be
+// a wrong one. Refuse when the frames stop more than two frames before the end
+// the stream states.
+void check_complete(const av::Input& in, const AVStream* st, std::int64_t shown_until) {
+  const std::int64_t end = stream_end(in, st), tick = frame_ticks(in, st);
+  if (end == AV_NOPTS_VALUE || std::max(shown_until, std::int64_t(0)) + 2 * tick >= end) return;
+  const double tb = av_q2d(st->time_base), start = double(stream_start(st)) * tb;
+  throw Error(ErrorKind::input, in.path(),
+              fmt::format("truncated: the video stops at {:.3f} s of the {:.3f} s its header states",
+                          double(shown_until) * tb - start, double(end) * tb - start));
+}
+
+bool seek_before(av::Input& in, av::Decoder& dec, std::int64_t ts) {
+  if (av_seek_frame(in.get(), dec.index(), ts, AVSEEK_FLAG_BACKWARD) < 0) return false;
+  dec.flush();
+  return true;
+}
+
+Grab make_grab(av::FramePtr frame, const AVStream* st, bool full) {
+  Grab g;
+  g.pts = frame->pts;
+  g.time = double(frame->pts - stream_start(st)) * av_q2d(st->time_base);
+  g.rotation = av::rotation_of(st);
+  g.full_decode = full;
+  g.frame = std::move(frame);
+  return g;
+}
+
+std::string lower_extension(const std::string& path) {
+  auto ext = std::filesystem::path(path).extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return ext;
+}
+
+}  // namespace
+
+int video_stream(const av::Input& in) {
+  int v = in.best_stream(AVMEDIA_TYPE_VIDEO);
+  if (v < 0) throw Error(ErrorKind::input, in.path(), "no video stream");
+  return v;
+}
+
+std::int64_t stream_start(const AVStream* st) { return st->start_time != AV_NOPTS_VALUE ? st->start_time : 0; }
+
+std::int64_t stream_end(const av::Input& in, const AVStream* st) {
+  if (st->duration != AV_NOPTS_VALUE && st->duration > 0) return stream_start(st) + st->duration;
+  if (in->duration != AV_NOPTS_VALUE && in->duration > 0) {
+    std::int64_t start = in->start_time != AV_NOPTS_VALUE ? in->start_time : 0;
+    return av_rescale_q(start + in->duration, AV_TIME_BASE_Q, st->time_base);
+  }
+  return AV_NOPTS_VALUE;
+}
+
+std::int64_t frame_ticks(const av::Input& in, const AVStream* st) {
+  AVRational rate = av_guess_frame_rate(in.get(), const_cast<AVStream*>(st), nullptr);
+  if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
+  return std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), st->time_base));
+}
+
+Grab grab_last(const std::string& path, int from_end) {
+  if (from_end < 1) throw Error(ErrorKind::usage, path, "the frame index counts from the end: -1 is the last frame");
+  {
+    // An mp4/mov header states everything we need; probing other streams'
+    // packets (avformat_find_stream_info) would only cost time.
+    av::OpenOptions fast;
+    fast.find_stream_info = false;
+    av::Input in(path, fast);
+    const bool isobmff = std::string(in->iformat->name).find("mp4") != std::string::npos;
+    int v = in.best_stream(AVMEDIA_TYPE_VIDEO);
+    if (!isobmff || v < 0 || in->streams[v]->codecpar->width <= 0) {
+      in.rearm();
+      av::check(avformat_find_stream_info(in.get(), nullptr), ErrorKind::input, path, "cannot read stream parameters");
+    }
+    v = video_stream(in);
+    const AVStream* st = in->streams[v];
+    discard_other_streams(in, v);
+    av::Decoder dec(in, v);
+    const std::int64_t start = stream_start(st), end = stream_end(in, st), tick = frame_ticks(in, st);
+    // Look back a little further than the frames we need; widen when the
+    // seek lands after them (a long GOP, an inexact seek in an unindexed file).
+    std::int64_t back = std::int64_t(from_end + 1) * tick;
+    for (int attempt = 0; end != AV_NOPTS_VALUE && attempt < 5; ++attempt, back *= 4) {
+      const std::int64_t target = end - back;
+      if (target <= start || !seek_before(in, dec, target)) break;
+      TopFrames top{std::size_t(from_end)};
+      decode_from_here(in, dec, true, [&](AVFrame& f) {
+        top.offer(f);
+        return true;
+      }, target);
+      // Exact when the frames kept were all displayed after the skipping ended.
+      if (top.full() && top.lowest_pts() >= target) return make_grab(top.take_first(), st, false);
+    }
+  }
+  // The tail could not be trusted: decode the whole stream from a fresh open.
+  av::Input in(path);
+  int v = video_stream(in);
+  discard_other_streams(in, v);
+  av::Decoder dec(in, v);
+  TopFrames top{std::size_t(from_end)};
+  std::size_t seen = 0;
+  decode_from_here(in, dec, false, [&](AVFrame& f) {
+    ++seen;
+    top.offer(f);
+    return true;
+  });
+  if (seen == 0) throw Error(ErrorKind::input, path, "no decodable video frame");
+  check_complete(in, in->streams[v], top.highest_end());
+  if (!top.full())
+    throw Error(ErrorKind::usage, path,
+                "frame -" + std::to_string(from_end) + " asked for, but the video has " + std::to_string(seen) + " frames");
+  return make_grab(top.take_first(), in->streams[v], true);
+}
+
+Grab grab_at(const std::string& path, double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::usage, path, "time must be >= 0");
+  // The frame displayed at `target`: the highest timestamp not after it, found
+  // by decoding in display order until one passes it.
+  auto search = [](av::Input& in, av::Decoder& dec, std::int64_t target, bool after_key) {
+    av::FramePtr best, first;
+    decode_from_here(in, dec, after_key, [&](AVFrame& f) {
+      if (f.pts > target) {
+        if (!best && !first) {
+          first = av::make_frame();
+          av_frame_move_ref(first.get(), &f);
+        }
+        return false;
+      }
+      if (!best) best = av::make_frame();
+      av_frame_unref(best.get());
+      av_frame_move_ref(best.get(), &f);
+      return true;
+    });
+    return std::make_pair(std::move(best), std::move(first));
+  };
+  {
+    av::Input in(path);
+    int v = video_stream(in);
+    const AVStream* st = in->streams[v];
+    discard_other_streams(in, v);
+    av::Decoder dec(in, v);
+    const std::int64_t start = stream_start(st), tick = frame_ticks(in, st);
+    const std::int64_t target = start + std::int64_t(std::floor(seconds / av_q2d(st->time_base) + 1e-6));
+    std::int64_t back = 0;
+    for (int attempt = 0; attempt < 5; ++attempt, back = std::max<std::int64_t>(tick * 8, back * 4)) {
+      if (target - back <= start || !seek_before(in, dec, target - back)) break;
+      // A frame at or before the target found after a trusted keyframe is
+      // exact; anything else means the seek landed too late.
+      auto [best, first] = search(in, dec, target, true);
+      if (best) return make_grab(std::move(best), st, false);
+    }
+  }
+  av::Input in(path);
+  int v = video_stream(in);
+  const AVStream* st = in->streams[v];
+  discard_other_streams(in, v);
+  av::Decoder dec(in, v);
+  const std::int64_t target = stream_start(st) + std::int64_t(std::floor(seconds / av_q2d(st->time_base) + 1e-6));
+  auto [best, first] = search(in, dec, target, false);
+  if (best) return make_grab(std::move(best), st, false);
+  if (first) return make_grab(std::move(first), st, false);  // before the first frame: show the first
+  throw Error(ErrorKind::input, path, "no decodable video frame");
+}
+
+vips::VImage fit(const vips::VImage& image, int width, int height) {
+  if (width <= 0 && height <= 0) return image;
+  double sx = width > 0 ? double(width) / image.width() : 1e9;
+  double sy = height > 0 ? double(height) / image.height() : 1e9;
+  double s = std::min(sx, sy);
+  int w = std::max(1, int(std::lround(image.width() * s)));
+  int h = std::max(1, int(std::lround(image.height() * s)));
+  return image.resize(double(w) / image.width(), vips::VImage::option()->set("vscale", double(h) / image.height()));
+}
+
+void check_image_output(const std::string& out, const std::vector<std::string>& inputs) {
+  const std::string ext = lower_extension(out);
+  if (ext != ".png" && ext != ".jpg" && ext != ".jpeg" && ext != ".webp")
+    throw Error(ErrorKind::usage, out, "cannot tell the image format: use .png, .jpg, .jpeg or .webp");
+  check_not_an_input(out, inputs);
+}
+
+void check_not_an_input(const std::string& out, const std::vector<std::string>& inputs) {
+  std::error_code ec;
+  for (const auto& in : inputs)
+    if (std::filesystem::equivalent(out, in, ec))
+      throw Error(ErrorKind::usage, out, "the output would overwrite an input");
+}
+
+void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options) {
+  if (options.quality < 1 || options.quality > 100) throw Error(ErrorKind::usage, out, "quality must be 1-100");
+  check_image_output(out, {});
+  const std::string ext = lower_extension(out);
+  AtomicFile file(out);
+  try {
+    // write_to_file takes ownership of the option set.
+    auto* opt = vips::VImage::option()->set("strip", true);
+    if (ext == ".png")
+      opt->set("compression", 6);
+    else if (ext == ".webp")
+      opt->set("Q", options.quality)->set("lossless", options.quality >= 100);
+    else
+      opt->set("Q", options.quality);
+    image.write_to_file(file.temp_path().c_str(), opt);
+  } catch (const vips::VError& e) {
+    throw Error(ErrorKind::io, out, std::string("cannot write image: ") + e.what());
+  }
+  file.commit();
+}
+
+}  // namespace seedreel::post

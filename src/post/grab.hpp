@@ -1,0 +1,51 @@
+#pragma once
+// Finding one decoded frame in a video exactly (the N-th from the end, or the
+// one displayed at a time) while decoding as little as possible. Shared by
+// last-frame, thumbnails, contact sheets and stitch's seam comparison.
+#include <string>
+#include <vector>
+
+#include <vips/vips8>
+
+#include "av/demux.hpp"
+#include "seedreel/frames.hpp"
+
+namespace seedreel::post {
+
+struct Grab {
+  av::FramePtr frame;         // as decoded: the stream's own pixel format, not rotated
+  std::int64_t pts = 0;       // stream time base
+  double time = 0;            // seconds from the stream's first timestamp
+  int rotation = 0;           // clockwise degrees to show it upright
+  bool full_decode = false;   // the tail/seek result could not be trusted; decoded from the start
+};
+
+// The video stream of `in`, or Error(input) when there is none.
+int video_stream(const av::Input& in);
+// First presentation timestamp of a stream (0 when unstated).
+std::int64_t stream_start(const AVStream* st);
+// End of a stream's own duration in its time base, from the container's when
+// unstated; AV_NOPTS_VALUE when neither is known.
+std::int64_t stream_end(const av::Input& in, const AVStream* st);
+// One frame's duration in the stream's time base (from the frame rate; 1/25 s if unknown).
+std::int64_t frame_ticks(const av::Input& in, const AVStream* st);
+
+// The `from_end`-th displayed frame counted from the end (1 = last).
+Grab grab_last(const std::string& path, int from_end = 1);
+// The frame displayed `seconds` after the stream's start: the highest
+// timestamp not after it (the first frame before it, the last beyond the end).
+Grab grab_at(const std::string& path, double seconds);
+
+// Error(usage) when `out` is not .png/.jpg/.jpeg/.webp or names one of `inputs`.
+void check_image_output(const std::string& out, const std::vector<std::string>& inputs);
+// Error(usage) when `out` names one of `inputs` (outputs never replace inputs).
+void check_not_an_input(const std::string& out, const std::vector<std::string>& inputs);
+
+// Saves an sRGB image to `out` (format from the extension), atomically.
+// Error(usage) for an extension we do not write, Error(io) when it cannot be written.
+void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options);
+
+// Fits an image inside width x height (0 = free) keeping its aspect.
+vips::VImage fit(const vips::VImage& image, int width, int height);
+
+}  // namespace seedreel::post

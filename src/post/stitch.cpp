@@ -1,0 +1,343 @@
+// stitch: join clips into one +faststart mp4. Tracks are copied when every
+// clip's parameters allow it and re-encoded (the whole track: an mp4 track
+// carries one decoder configuration) when one clip differs; each clip gets a
+// chapter so the seams can be found again (the contact sheet marks them).
+#include "seedreel/stitch.hpp"
+
+#include <cmath>
+#include <cstring>
+#include <filesystem>
+
+extern "C" {
+#include <libavutil/opt.h>
+}
+
+#include <fmt/format.h>
+
+#include "av/picture.hpp"
+#include "image/vips.hpp"
+#include "post/grab.hpp"
+#include "post/stitch_tracks.hpp"
+#include "util/atomic_file.hpp"
+#include "util/interrupt.hpp"
+
+namespace seedreel {
+
+namespace {
+
+using post::Clip;
+
+std::string name_of(const Clip& c, std::size_t i) {
+  return fmt::format("clip {} ({})", i + 1, std::filesystem::path(c.path).filename().string());
+}
+
+bool same_bytes(const AVCodecParameters* a, const AVCodecParameters* b) {
+  return a->extradata_size == b->extradata_size &&
+         (a->extradata_size == 0 || std::memcmp(a->extradata, b->extradata, std::size_t(a->extradata_size)) == 0);
+}
+
+bool has_discarded_frames(const AVStream* st) {
+  const int n = avformat_index_get_entries_count(st);
+  for (int i = 0; i < n; ++i)
+    if (avformat_index_get_entry(const_cast<AVStream*>(st), i)->flags & AVINDEX_DISCARD_FRAME) return true;
+  return false;
+}
+
+std::string rate_text(AVRational r) { return r.den == 1 ? fmt::format("{} fps", r.num) : fmt::format("{:.3f} fps", av_q2d(r)); }
+
+// Why clip i's video cannot share a stream-copied track with clip 0's.
+std::vector<std::string> video_differences(const std::vector<Clip>& clips) {
+  std::vector<std::string> why;
+  const AVStream* ref = clips[0].video;
+  const AVCodecParameters* r = ref->codecpar;
+  AVRational ref_rate = av_guess_frame_rate(clips[0].in->get(), const_cast<AVStream*>(ref), nullptr);
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    const AVStream* st = clips[i].video;
+    const AVCodecParameters* p = st->codecpar;
+    std::vector<std::string> d;
+    if (i > 0) {
+      if (p->codec_id != r->codec_id)
+        d.push_back(fmt::format("codec {}, first clip {}", avcodec_get_name(p->codec_id), avcodec_get_name(r->codec_id)));
+      else if (p->profile != r->profile)
+        d.push_back(fmt::format("profile {}, first clip {}", p->profile, r->profile));
+      if (p->width != r->width || p->height != r->height)
+        d.push_back(fmt::format("size {}x{}, first clip {}x{}", p->width, p->height, r->width, r->height));
+      if (p->format != r->format) {
+        const char* a = av_get_pix_fmt_name(AVPixelFormat(p->format));
+        const char* b = av_get_pix_fmt_name(AVPixelFormat(r->format));
+        d.push_back(fmt::format("pixel format {}, first clip {}", a ? a : "?", b ? b : "?"));
+      }
+      AVRational rate = av_guess_frame_rate(clips[i].in->get(), const_cast<AVStream*>(st), nullptr);
+      if (av_cmp_q(rate, ref_rate) != 0)
+        d.push_back(fmt::format("frame rate {}, first clip {}", rate_text(rate), rate_text(ref_rate)));
+      if (av_cmp_q(st->time_base, ref->time_base) != 0)
+        d.push_back(fmt::format("time base {}/{}, first clip {}/{}", st->time_base.num, st->time_base.den,
+                                ref->time_base.num, ref->time_base.den));
+      if (clips[i].rotation != clips[0].rotation)
+        d.push_back(fmt::format("rotated {}°, first clip {}°", clips[i].rotation, clips[0].rotation));
+      if (d.empty() && !same_bytes(p, r)) d.push_back("different decoder configuration (extradata: SPS/PPS)");
+    }
+    if (has_discarded_frames(st)) d.push_back("its edit list hides frames, which a copied track cannot");
+    for (auto& x : d) why.push_back(name_of(clips[i], i) + ": " + x);
+  }
+  return why;
+}
+
+// Why the audio cannot be copied; empty when it can (or when no clip has audio).
+std::vector<std::string> audio_differences(const std::vector<Clip>& clips) {
+  std::vector<std::string> why;
+  const Clip* ref = nullptr;
+  for (const auto& c : clips)
+    if (c.audio) {
+      ref = &c;
+      break;
+    }
+  if (!ref) return why;
+  const AVCodecParameters* r = ref->audio->codecpar;
+  if (r->codec_id != AV_CODEC_ID_AAC)
+    why.push_back(fmt::format("{}: audio codec {} (copied audio must be AAC)", ref->path, avcodec_get_name(r->codec_id)));
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    const auto& c = clips[i];
+    if (!c.audio || &c == ref) continue;
+    const AVCodecParameters* p = c.audio->codecpar;
+    std::vector<std::string> d;
+    if (p->codec_id != r->codec_id) d.push_back(fmt::format("audio codec {}", avcodec_get_name(p->codec_id)));
+    if (p->sample_rate != r->sample_rate)
+      d.push_back(fmt::format("{} Hz audio, {} Hz before", p->sample_rate, r->sample_rate));
+    if (p->ch_layout.nb_channels != r->ch_layout.nb_channels)
+      d.push_back(fmt::format("{} audio channels, {} before", p->ch_layout.nb_channels, r->ch_layout.nb_channels));
+    if (d.empty() && (p->profile != r->profile || !same_bytes(p, r))) d.push_back("different AAC configuration");
+    for (auto& x : d) why.push_back(name_of(c, i) + ": " + x);
+  }
+  return why;
+}
+
+// PSNR (dB) of clip b's first displayed frame against clip a's last, both as
+// upright sRGB at a's size; 99 for identical pictures.
+double seam_psnr(const std::string& a, const std::string& b) {
+  image::init_vips();
+  post::Grab last = post::grab_last(a);
+  post::Grab first = post::grab_at(b, 0);
+  vips::VImage x = av::to_image(*last.frame, last.rotation).extract_band(0, vips::VImage::option()->set("n", 3));
+  vips::VImage y = av::to_image(*first.frame, first.rotation).extract_band(0, vips::VImage::option()->set("n", 3));
+  if (x.width() != y.width() || x.height() != y.height())
+    y = y.resize(double(x.width()) / y.width(), vips::VImage::option()->set("vscale", double(x.height()) / y.height()));
+  vips::VImage d = x.cast(VIPS_FORMAT_FLOAT) - y.cast(VIPS_FORMAT_FLOAT);
+  double mse = (d * d).avg();
+  return mse <= 1e-10 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
+}
+
+// Adds one chapter per clip (titled with its file name) at the planned times.
+void add_chapters(AVFormatContext* ctx, const std::vector<Clip>& clips, const std::vector<double>& durations) {
+  double at = 0;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    std::unique_ptr<AVChapter, void (*)(void*)> owned(static_cast<AVChapter*>(av_mallocz(sizeof(AVChapter))), av_free);
+    if (!owned) throw std::bad_alloc();
+    int count = int(ctx->nb_chapters);
+    if (av_dynarray_add_nofree(&ctx->chapters, &count, owned.get()) < 0) throw std::bad_alloc();
+    ctx->nb_chapters = unsigned(count);
+    // Owned by the context from here on: avformat_free_context frees its chapters.
+    AVChapter* ch = owned.release();
+    ch->id = std::int64_t(i);
+    ch->time_base = {1, 1000};
+    ch->start = std::llround(at * 1000);
+    at += durations[i];
+    ch->end = std::llround(at * 1000);
+    av_dict_set(&ch->metadata, "title", std::filesystem::path(clips[i].path).filename().string().c_str(), 0);
+  }
+}
+
+// An upper bound of the moov box for a copied video track: per sample at most
+// 33 bytes of tables (stsz 4, stts 8, ctts 8, stss 4, stco 8, sdtp 1), plus
+// headers, edit lists and chapters. Audio samples: the sources' index, or
+// 1024-sample AAC frames of the span. 0 when a count is unknown (then the
+// muxer's +faststart second pass moves the moov instead).
+std::int64_t moov_upper_bound(const std::vector<Clip>& clips, const std::vector<double>& durations) {
+  int rate = 48000;
+  for (const auto& c : clips)
+    if (c.audio) rate = std::max(rate, c.audio->codecpar->sample_rate);
+  std::int64_t samples = 0;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    const int v = avformat_index_get_entries_count(clips[i].video);
+    if (v <= 0) return 0;
+    const int a = clips[i].audio ? avformat_index_get_entries_count(clips[i].audio) : 0;
+    samples += v + 2 + std::max<std::int64_t>(a, std::int64_t(durations[i] * rate / 1024)) + 4;
+  }
+  return 36 * samples + 65536 + 512 * std::int64_t(clips.size());
+}
+
+}  // namespace
+
+Reencode parse_reencode(const std::string& text) {
+  if (text == "auto") return Reencode::auto_;
+  if (text == "always") return Reencode::always;
+  if (text == "never") return Reencode::never;
+  throw Error(ErrorKind::usage, "", "--reencode takes auto, always or never, not '" + text + "'");
+}
+
+StitchResult stitch(const std::vector<std::string>& paths, const std::string& out, const StitchOptions& options) {
+  if (paths.empty()) throw Error(ErrorKind::usage, "", "no clips to stitch");
+  {
+    auto ext = std::filesystem::path(out).extension().string();
+    if (ext != ".mp4" && ext != ".mov" && ext != ".m4v") throw Error(ErrorKind::usage, out, "the output must be .mp4, .mov or .m4v");
+  }
+  post::check_not_an_input(out, paths);
+
+  std::vector<Clip> clips;
+  for (const auto& p : paths) {
+    Clip c;
+    c.path = p;
+    c.in = std::make_unique<av::Input>(p);
+    const int v = post::video_stream(*c.in);
+    const int a = c.in->best_stream(AVMEDIA_TYPE_AUDIO);
+    c.video = (*c.in)->streams[v];
+    c.audio = a >= 0 ? (*c.in)->streams[a] : nullptr;
+    c.rotation = av::rotation_of(c.video);
+    if (c.audio && c.audio->codecpar->sample_rate <= 0) c.audio = nullptr;
+    for (unsigned i = 0; i < (*c.in)->nb_streams; ++i)
+      if (int(i) != v && int(i) != a) (*c.in)->streams[i]->discard = AVDISCARD_ALL;
+    clips.push_back(std::move(c));
+  }
+
+  StitchResult result;
+  result.path = out;
+  std::vector<std::string> video_why = video_differences(clips);
+  std::vector<std::string> audio_why = audio_differences(clips);
+
+  // Duplicated seam frames, decided by the pictures themselves.
+  std::vector<bool> drop(clips.size(), false);
+  std::vector<double> psnr(clips.size(), 0);
+  if (options.drop_duplicate_seam_frames)
+    for (std::size_t i = 1; i < clips.size(); ++i) {
+      psnr[i] = seam_psnr(clips[i - 1].path, clips[i].path);
+      drop[i] = psnr[i] >= options.duplicate_psnr_db;
+      if (drop[i])
+        video_why.push_back(fmt::format("{}: its first frame repeats the previous clip's last (PSNR {:.1f} dB); "
+                                        "dropping a frame needs re-encoding", name_of(clips[i], i), psnr[i]));
+    }
+
+  const bool any_audio = std::any_of(clips.begin(), clips.end(), [](const Clip& c) { return c.audio != nullptr; });
+  bool copy_v = options.reencode != Reencode::always && video_why.empty();
+  bool copy_a = options.reencode != Reencode::always && audio_why.empty();
+  if (options.reencode == Reencode::never && !(copy_v && copy_a)) {
+    std::string all;
+    for (const auto& w : video_why) all += "; " + w;
+    for (const auto& w : audio_why) all += "; " + w;
+    throw Error(ErrorKind::validation, out, "cannot join without re-encoding" + all);
+  }
+
+  const Clip& first = clips[0];
+  AVRational rate = av_guess_frame_rate(first.in->get(), const_cast<AVStream*>(first.video), nullptr);
+  if (rate.num <= 0 || rate.den <= 0 || av_q2d(rate) > 240) rate = {24, 1};
+
+  // Planned clip durations, for the chapters (written with the header).
+  std::vector<double> planned;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    const AVStream* st = clips[i].video;
+    std::int64_t end = post::stream_end(*clips[i].in, st);
+    double d = end == AV_NOPTS_VALUE ? 0 : double(end - post::stream_start(st)) * av_q2d(st->time_base);
+    if (!copy_v) d = std::round(d * av_q2d(rate)) / av_q2d(rate);
+    if (drop[i]) d -= 1.0 / av_q2d(rate);
+    planned.push_back(std::max(0.0, d));
+  }
+
+  AtomicFile file(out);
+  av::Muxer mux(file.temp_path());
+  std::unique_ptr<post::VideoTrack> video;
+  if (copy_v) {
+    video = post::copy_video(mux, first.video);
+  } else {
+    av::VideoSettings s;
+    const bool turned = first.rotation == 90 || first.rotation == 270;
+    s.width = (turned ? first.video->codecpar->height : first.video->codecpar->width) & ~1;
+    s.height = (turned ? first.video->codecpar->width : first.video->codecpar->height) & ~1;
+    s.frame_rate = rate;
+    s.preset = "medium";
+    s.crf = 18;
+    video = post::encode_video(mux, s);
+  }
+  std::unique_ptr<post::AudioTrack> audio;
+  if (any_audio) {
+    const Clip* with_audio = nullptr;
+    for (const auto& c : clips)
+      if (c.audio && !with_audio) with_audio = &c;
+    if (copy_a) {
+      audio = post::copy_audio(mux, with_audio->audio);
+      if (!audio) {
+        copy_a = false;
+        audio_why.push_back("silence for the gaps cannot be made in the clips' exact AAC configuration");
+      }
+    }
+    if (!audio) {
+      av::AudioSettings s;
+      const AVCodecParameters* p = with_audio->audio->codecpar;
+      s.sample_rate = p->sample_rate >= 8000 && p->sample_rate <= 96000 ? p->sample_rate : 48000;
+      s.channels = std::clamp(p->ch_layout.nb_channels, 1, 2);
+      s.bitrate = p->bit_rate >= 32000 && p->bit_rate <= 512000 ? p->bit_rate : 128000;
+      audio = post::encode_audio(mux, s);
+    }
+  }
+  add_chapters(mux.get(), clips, planned);
+  // moov first without the second pass +faststart makes over the whole file:
+  // reserve room for it at the front, sized from the sample counts we know.
+  const std::int64_t reserve = copy_v ? moov_upper_bound(clips, planned) : 0;
+  if (reserve > 0) av::check(av_opt_set_int(mux.get()->priv_data, "moov_size", reserve, 0), ErrorKind::io, out, "moov_size");
+  mux.begin(reserve == 0);
+
+  double v_start = 0, v_end = 0;
+  for (std::size_t i = 0; i < clips.size(); ++i) {
+    Clip& c = clips[i];
+    video->begin_clip(c, drop[i]);
+    std::vector<av::PacketPtr> audio_packets;
+    av::PacketPtr p = av::make_packet();
+    for (;;) {
+      throw_if_interrupted(c.path);
+      c.in->rearm();
+      int ret = av_read_frame(c.in->get(), p.get());
+      if (ret == AVERROR_EOF) break;
+      av::check(ret, ErrorKind::input, c.path, "read failed (truncated or corrupt?)");
+      if (p->stream_index == c.video->index) {
+        video->packet(*p);
+        av_packet_unref(p.get());
+      } else if (c.audio && p->stream_index == c.audio->index) {
+        audio_packets.push_back(std::move(p));
+        p = av::make_packet();
+      } else {
+        av_packet_unref(p.get());
+      }
+    }
+    v_end = video->end_clip();
+    if (v_end <= v_start) throw Error(ErrorKind::input, c.path, "no video frames");
+    // A clip cut short (index first, data missing) would silently shorten the
+    // result: refuse it when its frames stop more than two frames early.
+    if (planned[i] - (v_end - v_start) > 2.0 / av_q2d(rate) + 1e-6)
+      throw Error(ErrorKind::input, c.path,
+                  fmt::format("truncated: the video stops at {:.3f} s of the {:.3f} s its header states",
+                              v_end - v_start, planned[i]));
+    const double skip = drop[i] ? post::frame_ticks(*c.in, c.video) * av_q2d(c.video->time_base) : 0;
+    double offset = audio ? audio->add_clip(c, audio_packets, skip, v_start, v_end) : 0;
+    if (i > 0) result.seams.push_back({int(i), v_start, offset, bool(drop[i]), psnr[i]});
+    v_start = v_end;
+    c.in.reset();  // done with this clip: release its demuxer
+  }
+  video->finish();
+  result.audio_duration = audio ? audio->finish(v_end) : 0;
+  mux.end();
+  file.commit();
+
+  result.video_duration = v_end;
+  result.video_copied = copy_v;
+  result.audio_copied = any_audio && copy_a;
+  result.has_audio = any_audio;
+  if (!copy_v)
+    for (auto& w : video_why) result.reasons.push_back("video re-encoded: " + w);
+  if (any_audio && !copy_a)
+    for (auto& w : audio_why) result.reasons.push_back("audio re-encoded: " + w);
+  if (options.reencode == Reencode::always) result.reasons.push_back("re-encoded on request (--reencode always)");
+  for (std::size_t i = 0; i < clips.size(); ++i)
+    if (any_audio && !clips[i].audio)
+      result.reasons.push_back(name_of(clips[i], i) + ": no audio, filled with silence");
+  return result;
+}
+
+}  // namespace seedreel

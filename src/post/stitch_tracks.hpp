@@ -1,0 +1,54 @@
+#pragma once
+// The two output tracks of a stitch, each written clip after clip either by
+// stream copy or by re-encoding. The video track decides where each clip
+// ends; the audio track then fills exactly that span, so audio never drifts
+// from video however many seams there are.
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "av/demux.hpp"
+#include "av/encode.hpp"
+#include "av/mux.hpp"
+
+namespace seedreel::post {
+
+struct Clip {
+  std::string path;
+  std::unique_ptr<av::Input> in;
+  const AVStream* video = nullptr;
+  const AVStream* audio = nullptr;  // nullptr when the clip has none
+  int rotation = 0;
+};
+
+class VideoTrack {
+ public:
+  virtual ~VideoTrack() = default;
+  // drop_first: leave out the clip's first displayed frame (a duplicated seam frame).
+  virtual void begin_clip(const Clip& clip, bool drop_first) = 0;
+  // One packet of the clip's video stream.
+  virtual void packet(AVPacket& p) = 0;
+  // Ends the clip; returns where the output video now ends, seconds.
+  virtual double end_clip() = 0;
+  virtual void finish() = 0;
+};
+
+class AudioTrack {
+ public:
+  virtual ~AudioTrack() = default;
+  // Writes a clip's audio (its audio stream's packets; none for a silent clip)
+  // to cover the output span [v_start, v_end) of its video, leaving out the
+  // first `skip` seconds of the clip. Returns where its audio starts minus v_start, seconds.
+  virtual double add_clip(const Clip& clip, std::vector<av::PacketPtr>& packets, double skip, double v_start,
+                          double v_end) = 0;
+  // Ends the track at the video's end; returns the audio duration, seconds.
+  virtual double finish(double v_end) = 0;
+};
+
+std::unique_ptr<VideoTrack> copy_video(av::Muxer& mux, const AVStream* first);
+std::unique_ptr<VideoTrack> encode_video(av::Muxer& mux, const av::VideoSettings& settings);
+// nullptr when silence cannot be made in the copied stream's exact format.
+std::unique_ptr<AudioTrack> copy_audio(av::Muxer& mux, const AVStream* first);
+std::unique_ptr<AudioTrack> encode_audio(av::Muxer& mux, const av::AudioSettings& settings);
+
+}  // namespace seedreel::post

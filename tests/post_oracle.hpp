@@ -1,0 +1,72 @@
+#pragma once
+// The ffmpeg CLI as the oracle for decoded frames: framemd5 of a full decode
+// (every frame, no rate conversion, no autorotation) against the MD5 of the
+// frame our code picked, computed the same way framemd5 does (packed planes).
+#include <string>
+#include <vector>
+
+extern "C" {
+#include <libavutil/frame.h>
+#include <libavutil/imgutils.h>
+#include <libavutil/md5.h>
+}
+
+#include "support.hpp"
+
+namespace seedreel::test {
+
+struct OracleFrame {
+  std::int64_t pts = 0;  // in framemd5's time base
+  std::string md5;
+};
+
+// Every frame of a full decode of the first video stream, in output order.
+inline std::vector<OracleFrame> oracle_frames(const std::string& file) {
+  auto r = run({"ffmpeg", "-v", "error", "-noautorotate", "-i", file, "-map", "0:v:0", "-fps_mode", "passthrough",
+                "-f", "framemd5", "-"});
+  std::vector<OracleFrame> frames;
+  std::size_t at = 0;
+  while (at < r.out.size()) {
+    auto nl = r.out.find('\n', at);
+    std::string line = r.out.substr(at, nl == std::string::npos ? std::string::npos : nl - at);
+    at = nl == std::string::npos ? r.out.size() : nl + 1;
+    if (line.empty() || line[0] == '#') continue;
+    // stream, dts, pts, duration, size, md5
+    std::vector<std::string> cols;
+    std::size_t from = 0;
+    for (;;) {
+      auto comma = line.find(',', from);
+      std::string c = line.substr(from, comma == std::string::npos ? std::string::npos : comma - from);
+      c.erase(0, c.find_first_not_of(' '));
+      cols.push_back(c);
+      if (comma == std::string::npos) break;
+      from = comma + 1;
+    }
+    if (cols.size() == 6) frames.push_back({std::stoll(cols[2]), cols[5]});
+  }
+  return frames;
+}
+
+inline std::string frame_md5(const AVFrame& f) {
+  int size = av_image_get_buffer_size(AVPixelFormat(f.format), f.width, f.height, 1);
+  std::vector<std::uint8_t> buf(std::size_t(size > 0 ? size : 0));
+  av_image_copy_to_buffer(buf.data(), size, f.data, f.linesize, AVPixelFormat(f.format), f.width, f.height, 1);
+  std::uint8_t digest[16];
+  av_md5_sum(digest, buf.data(), size);
+  static const char* hex = "0123456789abcdef";
+  std::string s;
+  for (auto b : digest) {
+    s += hex[b >> 4];
+    s += hex[b & 15];
+  }
+  return s;
+}
+
+// One header field of an image, from the vips CLI.
+inline std::string vipsheader(const std::string& field, const std::string& file) {
+  auto r = run({"vipsheader", "-f", field, file});
+  while (!r.out.empty() && r.out.back() == '\n') r.out.pop_back();
+  return r.out;
+}
+
+}  // namespace seedreel::test

@@ -1,0 +1,158 @@
+// last-frame: the frame we pick is bit-identical to the last frame of a full
+// ffmpeg decode on every fixture that trips naive "seek to the end" code; the
+// saved picture is rotated and colour-converted like ffmpeg shows it; bad
+// input fails with the documented status and leaves no output behind.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+
+#include <nlohmann/json.hpp>
+#include <vips/vips8>
+
+#include "image/vips.hpp"
+#include "post/grab.hpp"
+#include "post_oracle.hpp"
+#include "seedreel/frames.hpp"
+
+using namespace seedreel;
+using seedreel::test::fixture;
+namespace fs = std::filesystem;
+
+namespace {
+
+const char* kExact[] = {"lf_bframes.mp4",      "lf_open_gop.mp4",    "lf_hevc.mp4",       "lf_vfr.mp4",
+                        "lf_audio_longer.mp4", "lf_editlist_end.mp4", "lf_rot90.mp4",      "lf_one_frame.mp4",
+                        "lf_single_keyframe.mp4", "lf_no_index.ts",  "lf_bt601_full.mp4", "lf_bt709_tv.mp4"};
+
+std::string fx(const std::string& name) { return fixture("post/" + name); }
+
+// Mean absolute difference per band value of two same-sized 8-bit images.
+double mean_abs_diff(const std::string& a, const std::string& b) {
+  image::init_vips();
+  auto x = vips::VImage::new_from_file(a.c_str()).extract_band(0, vips::VImage::option()->set("n", 3));
+  auto y = vips::VImage::new_from_file(b.c_str()).extract_band(0, vips::VImage::option()->set("n", 3));
+  REQUIRE(x.width() == y.width());
+  REQUIRE(x.height() == y.height());
+  return (x.cast(VIPS_FORMAT_FLOAT) - y.cast(VIPS_FORMAT_FLOAT)).abs().avg();
+}
+
+// ffmpeg's own last frame of a full decode, autorotated, as PNG, converted
+// with an accurate scaler and (when given) a forced YUV matrix instead of the stream's tags.
+std::string ffmpeg_last_png(const std::string& video, const std::string& dir, const std::string& matrix = "") {
+  std::string out = dir + "/ffmpeg-last" + matrix + ".png";
+  std::string flags = "flags=bicubic+accurate_rnd+full_chroma_int";
+  std::string vf = matrix.empty() ? "scale=" + flags : "scale=in_color_matrix=" + matrix + ":" + flags;
+  auto r = test::run({"ffmpeg", "-v", "error", "-y", "-i", video, "-map", "0:v:0", "-fps_mode", "passthrough",
+                      "-update", "1", "-sws_flags", flags.substr(6), "-vf", vf + ",format=rgb24", out});
+  REQUIRE(r.status == 0);
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the last frame equals the last frame of a full decode, bit for bit") {
+  for (const char* name : kExact) {
+    CAPTURE(name);
+    auto frames = test::oracle_frames(fx(name));
+    REQUIRE(!frames.empty());
+    auto g = post::grab_last(fx(name));
+    CHECK(test::frame_md5(*g.frame) == frames.back().md5);
+  }
+}
+
+TEST_CASE("--index -N is the N-th frame from the end of a full decode") {
+  for (const char* name : {"lf_bframes.mp4", "lf_open_gop.mp4", "lf_hevc.mp4", "lf_vfr.mp4", "lf_editlist_end.mp4"}) {
+    CAPTURE(name);
+    auto frames = test::oracle_frames(fx(name));
+    for (int n : {2, 3, 7, 31}) {
+      CAPTURE(n);
+      REQUIRE(frames.size() >= std::size_t(n));
+      auto g = post::grab_last(fx(name), n);
+      CHECK(test::frame_md5(*g.frame) == frames[frames.size() - std::size_t(n)].md5);
+    }
+  }
+  // More frames than the video has: a usage error, not a wrong frame.
+  CHECK_THROWS_AS(post::grab_last(fx("lf_one_frame.mp4"), 2), Error);
+}
+
+TEST_CASE("only the tail is decoded when the file allows it; the rest falls back to a full decode") {
+  CHECK_FALSE(post::grab_last(fx("lf_bframes.mp4")).full_decode);
+  CHECK_FALSE(post::grab_last(fx("lf_single_keyframe.mp4")).full_decode);  // one GOP: seeking lands on frame 0
+  CHECK(post::grab_last(fx("lf_one_frame.mp4")).full_decode);
+}
+
+TEST_CASE("the saved picture: rotated, colour-converted from the stream's tags, PNG by default") {
+  auto dir = test::temp_dir("last-frame");
+  for (const char* name : {"lf_bframes.mp4", "lf_rot90.mp4", "lf_bt601_full.mp4", "lf_bt709_tv.mp4", "lf_hevc.mp4"}) {
+    CAPTURE(name);
+    auto out = dir + "/" + name + ".png";
+    auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", out, "--json"});
+    REQUIRE(r.status == 0);
+    auto j = nlohmann::json::parse(r.out);
+    auto ref = ffmpeg_last_png(fx(name), dir);
+    CHECK(j["width"] == std::stoi(test::vipsheader("width", ref)));
+    CHECK(j["height"] == std::stoi(test::vipsheader("height", ref)));
+    CHECK(test::vipsheader("vips-loader", out) == "pngload");
+    // Same conversion as ffmpeg's accurate scaler reading the stream's tags;
+    // the other matrix is visibly off, so the tags really were used.
+    CHECK(mean_abs_diff(out, ref) < 0.5);
+    std::string other = std::string(name) == "lf_bt709_tv.mp4" ? "bt601" : "bt709";
+    CHECK(mean_abs_diff(out, ffmpeg_last_png(fx(name), dir, other)) > 3.0);
+  }
+  auto rot = nlohmann::json::parse(
+      test::run({test::program("seedreel"), "last-frame", fx("lf_rot90.mp4"), "-o", dir + "/r.png", "--json"}).out);
+  CHECK(rot["rotation"] == 90);
+  CHECK(rot["width"] == 240);
+  CHECK(rot["height"] == 320);
+}
+
+TEST_CASE("JPEG and WebP with a quality, chosen by extension") {
+  auto dir = test::temp_dir("last-frame-formats");
+  auto v = fx("lf_bframes.mp4");
+  REQUIRE(test::run({test::program("seedreel"), "last-frame", v, "-o", dir + "/a.jpg", "--quality", "95"}).status == 0);
+  REQUIRE(test::run({test::program("seedreel"), "last-frame", v, "-o", dir + "/lo.jpg", "--quality", "20"}).status == 0);
+  REQUIRE(test::run({test::program("seedreel"), "last-frame", v, "-o", dir + "/a.webp", "--quality", "80"}).status == 0);
+  CHECK(test::vipsheader("vips-loader", dir + "/a.jpg") == "jpegload");
+  CHECK(test::vipsheader("vips-loader", dir + "/a.webp") == "webpload");
+  CHECK(fs::file_size(dir + "/lo.jpg") < fs::file_size(dir + "/a.jpg"));
+  CHECK(test::run({test::program("seedreel"), "last-frame", "--index", "-2", v, "-o", dir + "/b.png"}).status == 0);
+}
+
+TEST_CASE("bad input: documented status, one-line reason, no output file") {
+  auto dir = test::temp_dir("last-frame-bad");
+  struct Case {
+    std::string input;
+    std::vector<std::string> extra;
+    int status;
+  };
+  std::vector<Case> cases{
+      {fx("bad_text.mp4"), {}, 3},       {fx("bad_empty.mp4"), {}, 3},
+      {fx("bad_truncated.mp4"), {}, 3},  {fx("bad_truncated_faststart.mp4"), {}, 3},  {fx("bad_audio_only.m4a"), {}, 3},
+      {dir + "/missing.mp4", {}, 3},       {fx("lf_one_frame.mp4"), {"--index", "-2"}, 2},
+      {fx("lf_bframes.mp4"), {"--index", "0"}, 2},
+  };
+  int i = 0;
+  for (const auto& c : cases) {
+    CAPTURE(c.input);
+    auto out = dir + "/out" + std::to_string(i++) + ".png";
+    std::vector<std::string> argv{test::program("seedreel"), "last-frame", c.input, "-o", out};
+    argv.insert(argv.end(), c.extra.begin(), c.extra.end());
+    auto r = test::run(argv);
+    CHECK(r.status == c.status);
+    if (c.status == 3) CHECK(r.err.find("seedreel: ") == 0);
+    CHECK(std::count(r.err.begin(), r.err.end(), '\n') <= 2);
+    CHECK_FALSE(fs::exists(out));
+  }
+  // An output that would replace the input, or a format we cannot tell, is a usage error.
+  auto copy = dir + "/clip.png";
+  fs::copy_file(fx("lf_bframes.mp4"), copy);
+  CHECK(test::run({test::program("seedreel"), "last-frame", copy, "-o", copy}).status == 2);
+  CHECK(fs::file_size(copy) == fs::file_size(fx("lf_bframes.mp4")));
+  CHECK(test::run({test::program("seedreel"), "last-frame", fx("lf_bframes.mp4"), "-o", dir + "/x.gif"}).status == 2);
+  CHECK(test::run({test::program("seedreel"), "last-frame", fx("lf_bframes.mp4"), "-o", dir + "/no/such/dir/x.png"})
+            .status == 3);
+  // nothing but the copied input is left in the folder
+  int files = 0;
+  for ([[maybe_unused]] const auto& e : fs::directory_iterator(dir)) ++files;
+  CHECK(files == 1);
+}

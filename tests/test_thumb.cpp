@@ -1,0 +1,134 @@
+// thumb: the frame displayed at a time is exactly the one a full ffmpeg decode
+// shows then (highest timestamp not after it); percentages, sizes, formats;
+// --smart avoids black and flat frames; bad values are usage errors.
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "post/grab.hpp"
+#include "post_oracle.hpp"
+#include "seedreel/frames.hpp"
+
+using namespace seedreel;
+using seedreel::test::fixture;
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string fx(const std::string& name) { return fixture("post/" + name); }
+
+// Display times (seconds from the first frame's stream start) of every frame of a full decode, in output order.
+std::vector<double> oracle_times(const std::string& file) {
+  auto start = std::stod(test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "stream=start_time", "-of", "csv=p=0"}));
+  auto text = test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0"});
+  std::vector<double> times;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line))
+    if (!line.empty()) times.push_back(std::stod(line) - start);
+  return times;
+}
+
+}  // namespace
+
+TEST_CASE("a thumbnail at a time is the frame a full decode displays at that time, bit for bit") {
+  for (const char* name : {"lf_bframes.mp4", "lf_vfr.mp4", "lf_hevc.mp4", "lf_open_gop.mp4", "lf_no_index.ts",
+                           "lf_editlist_end.mp4"}) {
+    CAPTURE(name);
+    auto frames = test::oracle_frames(fx(name));
+    auto times = oracle_times(fx(name));
+    REQUIRE(frames.size() == times.size());
+    for (double t : {0.0, 0.3, 1.0, 1.25, 1.3, 2.0, 2.49, 2.75, 2.999, 10.0}) {
+      CAPTURE(t);
+      std::size_t want = 0;
+      for (std::size_t i = 0; i < times.size(); ++i)
+        if (times[i] <= t + 1e-9) want = i;
+      auto g = post::grab_at(fx(name), t);
+      CHECK(test::frame_md5(*g.frame) == frames[want].md5);
+      CHECK(g.time == doctest::Approx(times[want]).epsilon(1e-6));
+    }
+  }
+}
+
+TEST_CASE("thumb CLI: percentage, size, format") {
+  auto dir = test::temp_dir("thumb");
+  auto r = test::run({test::program("seedreel"), "thumb", fx("lf_bframes.mp4"), "--at", "50%", "--size", "160x", "-o",
+                      dir + "/half.jpg", "--json"});
+  REQUIRE(r.status == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["time"].get<double>() == doctest::Approx(1.5));
+  CHECK(j["width"] == 160);
+  CHECK(j["height"] == 120);
+  CHECK(test::vipsheader("vips-loader", dir + "/half.jpg") == "jpegload");
+  CHECK(test::vipsheader("width", dir + "/half.jpg") == "160");
+
+  r = test::run({test::program("seedreel"), "thumb", fx("lf_rot90.mp4"), "--at", "1.5s", "--size", "x160", "-o",
+                 dir + "/rot.png", "--json"});
+  REQUIRE(r.status == 0);
+  j = nlohmann::json::parse(r.out);
+  CHECK(j["width"] == 120);  // shown upright: 240x320 fitted into height 160
+  CHECK(j["height"] == 160);
+  r = test::run({test::program("seedreel"), "thumb", fx("lf_bframes.mp4"), "--at", "0:01.5", "-o", dir + "/full.webp", "--json"});
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["width"] == 320);
+}
+
+TEST_CASE("--smart skips the black and flat opening and picks a picture") {
+  auto dir = test::temp_dir("thumb-smart");
+  auto r = test::run({test::program("seedreel"), "thumb", fx("th_black_flat_pattern.mp4"), "--smart", "-o",
+                      dir + "/smart.png", "--json"});
+  REQUIRE(r.status == 0);
+  auto j = nlohmann::json::parse(r.out);
+  CHECK(j["time"].get<double>() >= 3.0);  // 0-2 s black, 2-3 s grey, then the pattern
+  // the picture has real content: a wide spread of values
+  CHECK(std::stod(test::run({"vips", "deviate", dir + "/smart.png"}).out) > 40);
+  // with a window starting in the black part, the window's first non-flat frames win
+  r = test::run({test::program("seedreel"), "thumb", fx("th_black_flat_pattern.mp4"), "--smart", "--at", "1", "--window",
+                 "72", "-o", dir + "/smart2.png", "--json"});
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["time"].get<double>() >= 3.0);
+  // only black frames in the window: still a thumbnail, not an error
+  r = test::run({test::program("seedreel"), "thumb", fx("th_black_flat_pattern.mp4"), "--smart", "--window", "10", "--at",
+                 "0", "-o", dir + "/black.png"});
+  CHECK(r.status == 0);
+}
+
+TEST_CASE("time and size parsing") {
+  CHECK(parse_time_point("3.5").value == 3.5);
+  CHECK(parse_time_point("3.5s").value == 3.5);
+  CHECK(parse_time_point("1:02.5").value == 62.5);
+  CHECK(parse_time_point("1:00:00").value == 3600);
+  CHECK(parse_time_point("50%").fraction);
+  CHECK(parse_time_point("50%").value == 0.5);
+  for (const char* bad : {"", "abc", "-1", "101%", "1:60", "s", "%", "1::2", "nan", "inf"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_time_point(bad), Error);
+  }
+  CHECK(parse_size("320x") == std::pair{320, 0});
+  CHECK(parse_size("x240") == std::pair{0, 240});
+  CHECK(parse_size("320x240") == std::pair{320, 240});
+  for (const char* bad : {"x", "320", "0x0", "-5x", "axb", "99999x"}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(parse_size(bad), Error);
+  }
+}
+
+TEST_CASE("thumb bad input") {
+  auto dir = test::temp_dir("thumb-bad");
+  auto out = dir + "/t.jpg";
+  auto st = [&](std::vector<std::string> args) {
+    std::vector<std::string> argv{test::program("seedreel"), "thumb"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return test::run(argv).status;
+  };
+  CHECK(st({fx("lf_bframes.mp4"), "--at", "soon", "-o", out}) == 2);
+  CHECK(st({fx("lf_bframes.mp4"), "--size", "big", "-o", out}) == 2);
+  CHECK(st({fx("lf_bframes.mp4"), "-o", dir + "/t.txt"}) == 2);
+  CHECK(st({fx("bad_text.mp4"), "-o", out}) == 3);
+  CHECK(st({fx("bad_audio_only.m4a"), "-o", out}) == 3);
+  CHECK(st({fx("bad_truncated.mp4"), "-o", out}) == 3);
+  CHECK_FALSE(fs::exists(out));
+}

@@ -1,0 +1,50 @@
+// seedreel last-frame VIDEO -o OUT.png [--index -N] [--quality Q]
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "seedreel/frames.hpp"
+
+namespace seedreel::cli {
+
+nlohmann::json frame_json(const FrameResult& r) {
+  return {{"path", r.path},         {"time", r.time},         {"pts", r.pts},
+          {"width", r.width},       {"height", r.height},     {"rotation", r.rotation},
+          {"full_decode", r.full_decode}};
+}
+
+void print_frame(const Context& ctx, const FrameResult& r) {
+  if (ctx.json)
+    fmt::print("{}\n", frame_json(r).dump(2));
+  else
+    fmt::print("{}: frame at {:.3f} s, {}x{}{}{}\n", r.path, r.time, r.width, r.height,
+               r.rotation ? fmt::format(", rotated {}°", r.rotation) : "",
+               r.full_decode ? " (tail seek untrustworthy: decoded the whole stream)" : "");
+}
+
+namespace {
+
+const Registration reg{60, "last-frame", "Save the exact last displayed frame (PNG by default, lossless) for chaining",
+                       [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Args {
+    std::string video, out;
+    int index = -1;
+    int quality = 90;
+  };
+  auto a = std::make_shared<Args>();
+  sub.add_option("video", a->video, "Video file")->required();
+  sub.add_option("-o,--output", a->out, "Image to write: .png (default choice, lossless), .jpg or .webp")->required();
+  sub.add_option("--index", a->index, "Which frame from the end: -1 the last (default), -2 the one before, ...")
+      ->check(CLI::Range(-1000000, -1));
+  sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100 (WebP 100 = lossless)")->check(CLI::Range(1, 100));
+  return [a, &ctx] {
+    LastFrameOptions o;
+    o.from_end = -a->index;
+    o.save.quality = a->quality;
+    print_frame(ctx, last_frame(a->video, a->out, o));
+    return 0;
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

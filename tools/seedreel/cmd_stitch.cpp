@@ -1,0 +1,51 @@
+// seedreel stitch A.mp4 B.mp4... -o OUT.mp4 [--drop-duplicate-seam-frames] [--reencode auto|always|never]
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "seedreel/stitch.hpp"
+
+namespace seedreel::cli {
+namespace {
+
+const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream copy when possible, audio in sync at every seam",
+                       [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Args {
+    std::vector<std::string> clips;
+    std::string out, reencode = "auto";
+    StitchOptions o;
+  };
+  auto a = std::make_shared<Args>();
+  sub.add_option("clips", a->clips, "Clips in order")->required();
+  sub.add_option("-o,--output", a->out, "The joined video (.mp4, .mov)")->required();
+  sub.add_flag("--drop-duplicate-seam-frames", a->o.drop_duplicate_seam_frames,
+               "Drop a clip's first frame when it repeats the previous clip's last (chained generations)");
+  sub.add_option("--seam-psnr", a->o.duplicate_psnr_db, "PSNR (dB) from which a seam frame counts as a duplicate (default 32)")
+      ->check(CLI::Range(10.0, 100.0));
+  sub.add_option("--reencode", a->reencode, "auto: copy what can be copied (default); always; never: fail instead");
+  return [a, &ctx] {
+    a->o.reencode = parse_reencode(a->reencode);
+    StitchResult r = stitch(a->clips, a->out, a->o);
+    if (ctx.json) {
+      nlohmann::json seams = nlohmann::json::array();
+      for (const auto& s : r.seams)
+        seams.push_back({{"clip", s.clip + 1}, {"video_start", s.video_start}, {"audio_offset", s.audio_offset},
+                         {"dropped_duplicate", s.dropped_duplicate}, {"psnr_db", s.psnr_db}});
+      nlohmann::json j{{"path", r.path},           {"video_copied", r.video_copied}, {"audio_copied", r.audio_copied},
+                       {"has_audio", r.has_audio}, {"video_duration", r.video_duration},
+                       {"audio_duration", r.audio_duration}, {"reasons", r.reasons}, {"seams", seams}};
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print("{}: {} clips, {:.3f} s; video {}, audio {}\n", r.path, r.seams.size() + 1, r.video_duration,
+                 r.video_copied ? "copied" : "re-encoded",
+                 !r.has_audio ? "none" : r.audio_copied ? "copied" : "re-encoded");
+      for (const auto& w : r.reasons) fmt::print("  {}\n", w);
+      for (const auto& s : r.seams)
+        if (s.dropped_duplicate) fmt::print("  clip {}: duplicate first frame dropped (PSNR {:.1f} dB)\n", s.clip + 1, s.psnr_db);
+    }
+    return 0;
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

@@ -1,0 +1,43 @@
+// seedreel thumb VIDEO [--at 3.5s|50%] [--smart] [--size WxH] -o OUT
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "command.hpp"
+#include "seedreel/frames.hpp"
+
+namespace seedreel::cli {
+
+void print_frame(const Context& ctx, const FrameResult& r);
+
+namespace {
+
+const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or percentage, or the most representative one",
+                       [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Args {
+    std::string video, out, at, size;
+    bool smart = false;
+    int window = 100;
+    int quality = 90;
+  };
+  auto a = std::make_shared<Args>();
+  sub.add_option("video", a->video, "Video file")->required();
+  sub.add_option("-o,--output", a->out, "Image to write (.jpg, .png or .webp)")->required();
+  sub.add_option("--at", a->at, "Time (3.5, 3.5s, 1:02.5) or percentage (50%) of the video; with --smart, the window's start");
+  sub.add_flag("--smart", a->smart, "Pick the frame closest to the average colour histogram, skipping black/flat frames");
+  sub.add_option("--window", a->window, "Frames --smart examines (default 100)")->check(CLI::Range(1, 10000));
+  sub.add_option("--size", a->size, "Fit inside WxH keeping the aspect: 320x, x240 or 320x240 (default: full size)");
+  sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100")->check(CLI::Range(1, 100));
+  return [a, &ctx] {
+    ThumbOptions o;
+    if (!a->at.empty()) o.at = parse_time_point(a->at);
+    if (!a->size.empty()) std::tie(o.width, o.height) = parse_size(a->size);
+    o.smart = a->smart;
+    o.window = a->window;
+    o.save.quality = a->quality;
+    print_frame(ctx, thumbnail(a->video, a->out, o));
+    return 0;
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

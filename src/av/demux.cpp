@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "util/interrupt.hpp"
+
 extern "C" {
 #include <libavutil/display.h>
 }
@@ -34,7 +36,8 @@ Input::Input(const std::string& path, const OpenOptions& options)
 void Input::rearm() { deadline_ = std::chrono::steady_clock::now() + budget_; }
 
 int Input::interrupted(void* self) {
-  return std::chrono::steady_clock::now() > static_cast<Input*>(self)->deadline_ ? 1 : 0;
+  // Ctrl-C also ends a blocking read, so the caller can unwind and clean up.
+  return seedreel::interrupted() || std::chrono::steady_clock::now() > static_cast<Input*>(self)->deadline_ ? 1 : 0;
 }
 
 int Input::best_stream(AVMediaType type) const {

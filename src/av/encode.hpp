@@ -7,6 +7,10 @@
 
 #include "av/ffmpeg.hpp"
 
+extern "C" {
+#include <libavutil/audio_fifo.h>
+}
+
 namespace seedreel::av {
 
 struct VideoSettings {

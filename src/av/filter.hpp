@@ -11,7 +11,8 @@ class VideoFilter {
  public:
   // `source`: the decoder the frames come from; `time_base`: their timestamps'.
   VideoFilter(const AVCodecContext* source, AVRational time_base, const std::string& chain);
-  // nullptr signals end of input.
+  // nullptr signals end of input, at the end of the last frame (its pts plus
+  // duration), so rate changes keep the clip's length as ffmpeg does.
   void push(AVFrame* frame);
   // Next filtered frame; false when none is ready (or after the end).
   bool pull(AVFrame& out);
@@ -22,6 +23,9 @@ class VideoFilter {
   FilterGraphPtr graph_;
   AVFilterContext* src_ = nullptr;
   AVFilterContext* sink_ = nullptr;
+  AVRational in_tb_{};
+  AVRational in_rate_{};
+  std::int64_t end_pts_ = AV_NOPTS_VALUE;
 };
 
 }  // namespace seedreel::av

@@ -8,6 +8,7 @@
 
 #include "command.hpp"
 #include "output.hpp"
+#include "util/interrupt.hpp"
 
 namespace seedreel::cli {
 std::vector<Entry>& registry() {
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.set_version_flag("--version", "seedreel 0.1.0");
   cli::Context ctx;
+  // Ctrl-C unwinds through the running command so outputs are cleaned up (status 130).
+  install_interrupt_handler();
 
   auto& entries = cli::registry();
   std::sort(entries.begin(), entries.end(), [](const auto& a, const auto& b) { return a.order < b.order; });

@@ -1,0 +1,75 @@
+#include "av/mux.hpp"
+
+namespace seedreel::av {
+
+Muxer::Muxer(const std::string& path, const std::string& format) : path_(path) {
+  quiet_logging();
+  AVFormatContext* raw = nullptr;
+  int ret = avformat_alloc_output_context2(&raw, nullptr, format.empty() ? nullptr : format.c_str(), path.c_str());
+  if (ret < 0 || !raw) throw Error(ErrorKind::io, path, "no muxer for this output: " + error_string(ret));
+  ctx_.reset(raw);
+}
+
+bool Muxer::needs_global_header() const noexcept { return ctx_->oformat->flags & AVFMT_GLOBALHEADER; }
+
+int Muxer::add_stream(const AVCodecContext* encoder) {
+  AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
+  if (!st) throw std::bad_alloc();
+  check(avcodec_parameters_from_context(st->codecpar, encoder), ErrorKind::io, path_, "stream parameters");
+  st->time_base = encoder->time_base;
+  if (encoder->codec_type == AVMEDIA_TYPE_VIDEO) {
+    st->avg_frame_rate = encoder->framerate;
+    st->r_frame_rate = encoder->framerate;
+    st->sample_aspect_ratio = encoder->sample_aspect_ratio;
+  }
+  return st->index;
+}
+
+int Muxer::add_copy(const AVStream* input) {
+  AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
+  if (!st) throw std::bad_alloc();
+  check(avcodec_parameters_copy(st->codecpar, input->codecpar), ErrorKind::io, path_, "stream parameters");
+  // A codec tag from another container may be invalid in this one; let the muxer choose.
+  st->codecpar->codec_tag = 0;
+  st->time_base = input->time_base;
+  st->avg_frame_rate = input->avg_frame_rate;
+  st->r_frame_rate = input->r_frame_rate;
+  st->sample_aspect_ratio = input->sample_aspect_ratio;
+  st->disposition = input->disposition;
+  // Keep the display matrix: a remux must show the picture the same way up.
+  for (int i = 0; i < input->nb_side_data; ++i) {
+    const AVPacketSideData& sd = input->side_data[i];
+    uint8_t* dst = av_stream_new_side_data(st, sd.type, sd.size);
+    if (!dst) throw std::bad_alloc();
+    std::copy(sd.data, sd.data + sd.size, dst);
+  }
+  return st->index;
+}
+
+void Muxer::begin(bool faststart) {
+  if (!(ctx_->oformat->flags & AVFMT_NOFILE))
+    check(avio_open(&ctx_->pb, path_.c_str(), AVIO_FLAG_WRITE), ErrorKind::io, path_, "cannot write");
+  AVDictionary* raw = nullptr;
+  DictPtr opts(&raw, av_dict_free);
+  std::string name = ctx_->oformat->name;
+  bool isobmff = name.find("mp4") != std::string::npos || name.find("mov") != std::string::npos;
+  if (faststart && isobmff) av_dict_set(&raw, "movflags", "+faststart", 0);
+  check(avformat_write_header(ctx_.get(), &raw), ErrorKind::io, path_, "cannot write header");
+  begun_ = true;
+}
+
+void Muxer::write(AVPacket& packet, int stream, AVRational from) {
+  packet.stream_index = stream;
+  av_packet_rescale_ts(&packet, from, ctx_->streams[stream]->time_base);
+  packet.pos = -1;
+  check(av_interleaved_write_frame(ctx_.get(), &packet), ErrorKind::io, path_, "cannot write packet");
+}
+
+void Muxer::end() {
+  check(av_interleaved_write_frame(ctx_.get(), nullptr), ErrorKind::io, path_, "cannot flush");
+  check(av_write_trailer(ctx_.get()), ErrorKind::io, path_, "cannot write trailer");
+  if (ctx_->pb && !(ctx_->oformat->flags & AVFMT_NOFILE))
+    check(avio_closep(&ctx_->pb), ErrorKind::io, path_, "cannot close");
+}
+
+}  // namespace seedreel::av

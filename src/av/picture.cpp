@@ -1,0 +1,127 @@
+#include "av/picture.hpp"
+
+#include <algorithm>
+#include <vector>
+
+extern "C" {
+#include <libavutil/imgutils.h>
+}
+
+namespace seedreel::av {
+
+namespace {
+
+bool is_full_range(const AVFrame& f) {
+  if (f.color_range == AVCOL_RANGE_JPEG) return true;
+  auto fmt = AVPixelFormat(f.format);
+  return fmt == AV_PIX_FMT_YUVJ420P || fmt == AV_PIX_FMT_YUVJ422P || fmt == AV_PIX_FMT_YUVJ444P ||
+         fmt == AV_PIX_FMT_YUVJ440P;
+}
+
+// The YUV matrix a frame was encoded with. Untagged video follows what players
+// do: BT.709 from 720 lines up, BT.601 below.
+int source_matrix(const AVFrame& f) {
+  switch (f.colorspace) {
+    case AVCOL_SPC_BT709: return SWS_CS_ITU709;
+    case AVCOL_SPC_FCC: return SWS_CS_FCC;
+    case AVCOL_SPC_SMPTE240M: return SWS_CS_SMPTE240M;
+    case AVCOL_SPC_BT2020_NCL:
+    case AVCOL_SPC_BT2020_CL: return SWS_CS_BT2020;
+    case AVCOL_SPC_BT470BG:
+    case AVCOL_SPC_SMPTE170M: return SWS_CS_ITU601;
+    default: return f.height >= 720 ? SWS_CS_ITU709 : SWS_CS_ITU601;
+  }
+}
+
+bool has_alpha(AVPixelFormat fmt) {
+  const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(fmt);
+  return d && (d->flags & AV_PIX_FMT_FLAG_ALPHA);
+}
+
+bool is_rgb(AVPixelFormat fmt) {
+  const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(fmt);
+  return d && (d->flags & AV_PIX_FMT_FLAG_RGB);
+}
+
+}  // namespace
+
+Scaler::Scaler(int width, int height, AVPixelFormat format, int flags)
+    : width_(width), height_(height), format_(format), flags_(flags) {}
+
+FramePtr Scaler::convert(const AVFrame& src) {
+  int range = is_full_range(src) ? 1 : 0;
+  if (!sws_ || src.width != src_w_ || src.height != src_h_ || src.format != src_fmt_ || src.colorspace != src_space_ ||
+      range != src_range_) {
+    sws_.reset(sws_getContext(src.width, src.height, AVPixelFormat(src.format), width_, height_, format_, flags_,
+                              nullptr, nullptr, nullptr));
+    if (!sws_) throw Error(ErrorKind::input, "", "cannot convert this picture format");
+    bool to_yuv = !is_rgb(format_);
+    int dst_matrix = to_yuv ? SWS_CS_ITU709 : SWS_CS_DEFAULT;
+    sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(source_matrix(src)), range,
+                             sws_getCoefficients(dst_matrix), to_yuv ? 0 : 1, 0, 1 << 16, 1 << 16);
+    src_w_ = src.width;
+    src_h_ = src.height;
+    src_fmt_ = src.format;
+    src_space_ = src.colorspace;
+    src_range_ = range;
+  }
+  FramePtr out = make_frame();
+  out->width = width_;
+  out->height = height_;
+  out->format = format_;
+  check(av_frame_get_buffer(out.get(), 0), ErrorKind::input, "", "picture buffer");
+  sws_scale(sws_.get(), src.data, src.linesize, 0, src.height, out->data, out->linesize);
+  out->pts = src.pts;
+  out->pkt_duration = src.pkt_duration;
+  if (!is_rgb(format_)) {
+    out->colorspace = AVCOL_SPC_BT709;
+    out->color_primaries = AVCOL_PRI_BT709;
+    out->color_trc = AVCOL_TRC_BT709;
+    out->color_range = AVCOL_RANGE_MPEG;
+  }
+  return out;
+}
+
+vips::VImage to_image(const AVFrame& frame, int rotation) {
+  bool alpha = has_alpha(AVPixelFormat(frame.format));
+  int bands = alpha ? 4 : 3;
+  Scaler scaler(frame.width, frame.height, alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24);
+  FramePtr rgb = scaler.convert(frame);
+  const std::size_t row = std::size_t(frame.width) * bands;
+  const std::size_t size = row * std::size_t(frame.height);
+  // libvips takes ownership and releases it with g_free.
+  auto* pixels = static_cast<unsigned char*>(g_malloc(size));
+  for (int y = 0; y < frame.height; ++y)
+    std::copy_n(rgb->data[0] + std::ptrdiff_t(y) * rgb->linesize[0], row, pixels + std::size_t(y) * row);
+  vips::VImage image =
+      vips::VImage::new_from_memory_steal(pixels, size, frame.width, frame.height, bands, VIPS_FORMAT_UCHAR);
+  image = image.copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
+  switch (rotation) {
+    case 90: return image.rot(VIPS_ANGLE_D90);
+    case 180: return image.rot(VIPS_ANGLE_D180);
+    case 270: return image.rot(VIPS_ANGLE_D270);
+    default: return image;
+  }
+}
+
+FramePtr to_frame(const vips::VImage& image, AVPixelFormat format) {
+  vips::VImage rgb = image;
+  if (rgb.has_alpha()) rgb = rgb.flatten(vips::VImage::option()->set("background", std::vector<double>{0, 0, 0}));
+  if (rgb.bands() == 1) rgb = rgb.bandjoin(rgb).bandjoin(rgb);
+  if (rgb.bands() != 3) throw Error(ErrorKind::input, "", "picture must be grey or RGB");
+  if (rgb.format() != VIPS_FORMAT_UCHAR) rgb = rgb.cast(VIPS_FORMAT_UCHAR);
+  std::size_t size = 0;
+  void* raw = rgb.write_to_memory(&size);
+  std::unique_ptr<void, void (*)(void*)> pixels(raw, g_free);
+  FramePtr src = make_frame();
+  src->width = rgb.width();
+  src->height = rgb.height();
+  src->format = AV_PIX_FMT_RGB24;
+  src->color_range = AVCOL_RANGE_JPEG;
+  av_image_fill_arrays(src->data, src->linesize, static_cast<const uint8_t*>(raw), AV_PIX_FMT_RGB24, rgb.width(),
+                       rgb.height(), 1);
+  Scaler scaler(rgb.width(), rgb.height(), format, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INP);
+  return scaler.convert(*src);
+}
+
+}  // namespace seedreel::av

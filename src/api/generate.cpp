@@ -1,0 +1,55 @@
+// generate(): one journaled run from a prepared body to a video on disk.
+#include <fmt/format.h>
+
+#include "seedreel/client.hpp"
+#include "seedreel/error.hpp"
+#include "seedreel/journal.hpp"
+
+namespace seedreel {
+
+GenerateResult generate(Client& client, const Request& request, const std::string& body, const GenerateOptions& options) {
+  const Provider& p = client.provider();
+  Journal* journal = options.journal;
+  std::int64_t entry = 0;
+  // Recorded before the create is sent: if we die mid-request, the journal
+  // still says a paid task may exist.
+  if (journal) entry = journal->begin(p.name, p.base_url, effective_model(request, p), body, options.output);
+
+  std::string id;
+  bool maybe_created = false;
+  try {
+    id = client.create(body, &maybe_created);
+  } catch (const Error& e) {
+    if (journal) journal->update(entry, maybe_created ? "unknown" : "failed", e.reason());
+    throw;
+  }
+  if (journal) journal->created(entry, id);
+
+  // A timeout or Ctrl-C while waiting leaves the entry "created": resumable.
+  Task task = client.wait(id);
+  if (task.status != TaskStatus::succeeded) {
+    Error err = task_error(task);
+    if (journal) journal->update(entry, to_string(task.status), err.reason());
+    if (options.retry_without_audio && request.generate_audio && task.error_code == "OutputAudioSensitiveContentDetected") {
+      Request silent = request;
+      silent.generate_audio = false;
+      PreparedRequest again = prepare(silent, p);
+      if (!again.findings.empty()) throw err;
+      GenerateOptions once = options;
+      once.retry_without_audio = false;
+      auto result = generate(client, silent, again.body, once);
+      result.audio_dropped = true;
+      return result;
+    }
+    throw err;
+  }
+  if (journal) journal->update(entry, "succeeded");
+  GenerateResult result;
+  result.bytes = client.download(task, options.output);
+  result.task = task;
+  result.output = options.output;
+  if (journal) journal->update(entry, "downloaded");
+  return result;
+}
+
+}  // namespace seedreel

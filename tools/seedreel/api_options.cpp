@@ -32,10 +32,15 @@ void add_api_flags(CLI::App& sub, ApiFlags& f) {
 std::string journal_path(const ApiFlags& flags) { return flags.journal.empty() ? Journal::default_path() : flags.journal; }
 
 Provider provider_for(const ApiFlags& flags, const std::string& task_id) {
-  if (!task_id.empty() && flags.provider.empty() && flags.base_url.empty() && !has_env("SEEDREEL_PROVIDER") &&
-      !has_env("SEEDREEL_BASE_URL") && std::filesystem::exists(journal_path(flags))) {
+  // A task id the journal knows keeps the provider (and base URL) it was created with,
+  // unless a flag or the environment says otherwise.
+  if (!task_id.empty() && flags.provider.empty() && !has_env("SEEDREEL_PROVIDER") &&
+      std::filesystem::exists(journal_path(flags))) {
     Journal journal(journal_path(flags));
-    if (auto e = journal.find_task(task_id)) return resolve_provider(e->provider, e->base_url);
+    if (auto e = journal.find_task(task_id)) {
+      bool base_given = !flags.base_url.empty() || has_env("SEEDREEL_BASE_URL");
+      return resolve_provider(e->provider, base_given ? flags.base_url : e->base_url);
+    }
   }
   return resolve_provider(flags.provider, flags.base_url);
 }

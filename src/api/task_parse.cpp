@@ -227,15 +227,15 @@ std::string advice_for(const std::string& code) {
     return dot == std::string::npos ? "the provider rejected a parameter; fix it and submit again"
                                     : fmt::format("the provider rejected the parameter '{}'; fix it and submit again", code.substr(dot + 1));
   }
+  if (code.find("PrivacyInformation") != std::string::npos)
+    return "an input shows a real person's face; real people must go through the asset library "
+           "(`seedreel asset create`) and be passed as asset://ID";
   if (code == "OutputAudioSensitiveContentDetected")
     return "the generated audio was flagged by moderation; submit again with --no-audio, or pass --retry-without-audio to do it automatically";
   if (code.find("SensitiveContentDetected") != std::string::npos)
     return code.rfind("Input", 0) == 0
                ? "an input (prompt, image, video or audio) was flagged by moderation; change it and submit again"
                : "the generated video was flagged by moderation; change the prompt or the references and submit again";
-  if (code.find("PrivacyInformation") != std::string::npos)
-    return "an input shows a real person's face; real people must go through the asset library "
-           "(`seedreel asset create`) and be passed as asset://ID";
   if (code == "RateLimitExceeded") return "too many requests: seedreel backed off and retried; wait a while and try again";
   if (code == "QuotaExceeded") return "the account's quota is used up: top it up or wait for it to reset";
   if (code == "ServerOverloaded") return "the provider is overloaded: try again in a few minutes";

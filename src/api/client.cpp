@@ -201,7 +201,7 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
   AtomicFile target(out);
   File file(std::fopen(target.temp_path().c_str(), "wb"));
   if (!file) throw Error(ErrorKind::io, out, "cannot create the output file");
-  std::setvbuf(file.get(), nullptr, _IOFBF, 1 << 20);
+  std::setvbuf(file.get(), nullptr, _IONBF, 0);  // curl hands over 128 kB blocks: write them as they come
   http::DownloadProgress progress;
   bool refreshed = false;
   int drops = 0;

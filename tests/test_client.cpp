@@ -4,6 +4,7 @@
 // the journal, the asset API, and the API key never appearing anywhere.
 #include <doctest/doctest.h>
 
+#include <fcntl.h>
 #include <sys/stat.h>
 
 #include <filesystem>
@@ -458,6 +459,79 @@ TEST_CASE("a wrong key is an authentication error; key files must be private") {
   r = none({"generate", "--prompt", "x", "--duration", "4", "-o", out_file("keyfile.mp4")}, {"SEEDREEL_API_KEY_FILE=" + keyfile});
   CHECK_MESSAGE(r.status == 0, r.err);
   CHECK(emu().requests("POST", "/v1/video/generations").back()["auth_ok"] == true);
+}
+
+TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves no file; --timeout likewise") {
+  EmulatorProcess slow({"--task-seconds", "60", "--api-key", kKey, "--data-dir", kWork + "/emu-ctrlc"});
+  std::string dir = kWork + "/ctrlc";
+  fs::create_directories(dir);
+  std::string journal = dir + "/journal.db", out = dir + "/never.mp4";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<std::string> argv{"env", "SEEDREEL_API_KEY=" + kKey, "SEEDREEL_JOURNAL=" + journal, program("seedreel"),
+                                  "generate", "--prompt", "x", "--base-url", slow.url(), "--poll-interval", "0.2", "-o", out};
+    std::vector<char*> c;
+    for (auto& a : argv) c.push_back(a.data());
+    c.push_back(nullptr);
+    execvp(c[0], c.data());
+    _exit(127);
+  }
+  // Wait until the create reached the emulator, then a little more for the journal write.
+  for (int i = 0; i < 100 && slow.requests("GET", "/v1/video/generations/").empty(); ++i) usleep(50000);
+  kill(pid, SIGINT);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 130);
+  CHECK(fs::is_empty(dir) == false);  // the journal is there
+  for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().rfind("journal.db", 0) == 0);
+
+  Cli cli{slow};
+  cli.journal = journal;
+  Run r = cli({"generate", "--prompt", "y", "--timeout", "1", "-o", out});
+  CHECK(r.status == 4);
+  CHECK(contains(r.err, "keeps running"));
+  CHECK_FALSE(fs::exists(out));
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(journal.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT state, task_id FROM tasks ORDER BY id", -1, &q, nullptr);
+  int rows = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    ++rows;
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))) == "created");
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 1))).rfind("asyn", 0) == 0);
+  }
+  CHECK(rows == 2);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+TEST_CASE("the HTTP layer refuses non-http schemes and caps answer sizes") {
+  seedreel::Provider p = seedreel::resolve_provider("anyfast", emu().url());
+  seedreel::ClientOptions o;
+  o.max_attempts = 1;
+  seedreel::Client client(p, kKey, o);
+  seedreel::Task t;
+  t.id = "x";
+  t.status = seedreel::TaskStatus::succeeded;
+  t.video_url = "file:///etc/passwd";
+  CHECK_THROWS_AS(client.download(t, out_file("passwd.mp4")), seedreel::Error);
+  CHECK_FALSE(fs::exists(out_file("passwd.mp4")));
+
+  // A result file fetched as if it were an API answer passes the 1 kB cap.
+  emu().reset();
+  Run r = Cli{emu()}({"generate", "--prompt", "x", "--json", "-o", out_file("cap.mp4")});
+  REQUIRE(r.status == 0);
+  std::string url = json::parse(r.out)["task"]["video_url"];
+  seedreel::http::Limits small;
+  small.max_response = 1024;
+  CHECK_THROWS_AS(seedreel::http::perform({"GET", url, {}, ""}, small), seedreel::http::TransportError);
 }
 
 TEST_CASE("the key appears in no file we wrote") {

@@ -495,6 +495,7 @@ TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves
   Run r = cli({"generate", "--prompt", "y", "--timeout", "1", "-o", out});
   CHECK(r.status == 4);
   CHECK(contains(r.err, "keeps running"));
+  CHECK(contains(r.err, "is journaled"));
   CHECK_FALSE(fs::exists(out));
 
   sqlite3* db = nullptr;

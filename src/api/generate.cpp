@@ -25,8 +25,19 @@ GenerateResult generate(Client& client, const Request& request, const std::strin
   }
   if (journal) journal->created(entry, id);
 
-  // A timeout or Ctrl-C while waiting leaves the entry "created": resumable.
-  Task task = client.wait(id);
+  // A timeout, network failure or Ctrl-C while waiting leaves the entry
+  // "created": the paid task is resumable, and the message says how.
+  auto resumable = [&](const Error& e) {
+    return Error(e.kind(), e.subject(),
+                 fmt::format("{} (task {} is journaled; fetch it later with `seedreel download {} -o {}`)", e.reason(), id,
+                             id, options.output));
+  };
+  Task task;
+  try {
+    task = client.wait(id);
+  } catch (const Error& e) {
+    throw resumable(e);
+  }
   if (task.status != TaskStatus::succeeded) {
     Error err = task_error(task);
     if (journal) journal->update(entry, to_string(task.status), err.reason());
@@ -45,7 +56,12 @@ GenerateResult generate(Client& client, const Request& request, const std::strin
   }
   if (journal) journal->update(entry, "succeeded");
   GenerateResult result;
-  result.bytes = client.download(task, options.output);
+  try {
+    result.bytes = client.download(task, options.output);
+  } catch (const Error& e) {
+    if (journal) journal->update(entry, "succeeded", e.reason());
+    throw resumable(e);
+  }
   result.task = task;
   result.output = options.output;
   if (journal) journal->update(entry, "downloaded");

@@ -25,6 +25,8 @@ const Registration reg{44, "asset", "Asset library: create a group, register med
   create->add_option("--url", o->url, "Public http(s) URL of the media")->required();
   create->add_option("--name", o->name, "Asset name (default: the URL's file name)");
   add_api_flags(*create, o->api);
+  // --json also after the nested command (`asset group NAME --json`). main owns
+  // the Context as a mutable object; Setup only sees it through a const reference.
   for (auto* s : {group, create}) s->add_flag("--json", const_cast<Context&>(ctx).json, "Machine-readable result on stdout");
   return [o, &ctx, group, create] {
     Provider provider = provider_for(o->api);

@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -372,6 +373,15 @@ TEST_CASE("a download cut at 50% resumes with Range and yields the whole file") 
   REQUIRE_MESSAGE(r.status == 0, r.err);
   CHECK(contains(r.err, "download cut at"));
   CHECK(json::parse(r.out)["stats"]["resumes"] == 1);
+  // "download cut at N of M bytes": the emulator closes after half the file.
+  auto at = r.err.find("download cut at ");
+  REQUIRE(at != std::string::npos);
+  std::istringstream words(r.err.substr(at + 16));
+  double got = 0, total = 0;
+  std::string of;
+  words >> got >> of >> total;
+  CHECK(total == fs::file_size(out_file("clean.mp4")));
+  CHECK(got / total == doctest::Approx(0.5).epsilon(0.1));
   CHECK(slurp(out_file("resumed.mp4")) == slurp(out_file("clean.mp4")));
   for (const auto& e : fs::directory_iterator(kWork)) CHECK_FALSE(contains(e.path().filename().string(), ".tmp"));
 }

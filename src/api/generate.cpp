@@ -20,7 +20,9 @@ GenerateResult generate(Client& client, const Request& request, const std::strin
   try {
     id = client.create(body, &maybe_created);
   } catch (const Error& e) {
-    if (journal) journal->update(entry, maybe_created ? "unknown" : "failed", e.reason());
+    // Ctrl-C mid-create is as uncertain as a lost answer.
+    bool uncertain = maybe_created || e.kind() == ErrorKind::cancelled;
+    if (journal) journal->update(entry, uncertain ? "unknown" : "failed", e.reason());
     throw;
   }
   if (journal) journal->created(entry, id);

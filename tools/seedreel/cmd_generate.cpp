@@ -104,7 +104,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
       try {
         id = client->create(prepared.body, &maybe);
       } catch (const Error& e) {
-        journal.update(entry, maybe ? "unknown" : "failed", e.reason());
+        journal.update(entry, maybe || e.kind() == ErrorKind::cancelled ? "unknown" : "failed", e.reason());
         throw;
       }
       journal.created(entry, id);

@@ -416,7 +416,8 @@ TEST_CASE("an expired download URL triggers one re-poll for a fresh one") {
 }
 
 TEST_CASE("status, journal lookup, cancel on Ark, and the asset API") {
-  EmulatorProcess slow({"--task-seconds", "30", "--api-key", kKey, "--data-dir", kWork + "/emu-slow"});
+  // Tasks stay queued for the first 20% of --task-seconds: long enough to cancel, even under sanitizers.
+  EmulatorProcess slow({"--task-seconds", "300", "--api-key", kKey, "--data-dir", kWork + "/emu-slow"});
   Cli cli{slow};
   Run r = cli({"generate", "--provider", "ark-cn", "--prompt", "slow", "--no-wait"});
   REQUIRE_MESSAGE(r.status == 0, r.err);

@@ -87,7 +87,10 @@ Emulator::Emulator(Options opts)
     if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
     ApiError err{res.status, "NotFound", "no such endpoint: " + req.method + " " + req.path, ""};
     if (res.status == 413)
-      err = {413, "InvalidParameter", "The request body exceeds the 64 MB limit; upload large media instead", "body"};
+      err = {413, "InvalidParameter",
+             "The parameter `body` specified in the request is not valid: it exceeds 64 MB; upload large media and "
+             "send its URL or asset://ID instead",
+             "body"};
     else if (res.status != 404)
       err = {res.status, "InvalidRequest", "the request could not be processed", ""};
     send_error(res, dialect_for_path(req.path), err);
@@ -188,7 +191,8 @@ void Emulator::api(const char* method, const char* pattern, Handler h) {
 std::optional<nlohmann::json> Emulator::json_body(const httplib::Request& req, httplib::Response& res, Dialect d) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
-    send_error(res, d, {400, "InvalidParameter", "The request body is not valid JSON", "body"});
+    send_error(res, d, {400, "InvalidParameter",
+                        "The parameter `body` specified in the request is not valid: it is not valid JSON", "body"});
     return std::nullopt;
   }
   return body;

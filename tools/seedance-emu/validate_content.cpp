@@ -121,7 +121,7 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   if (last == 1 && first == 0) invalid("content", "a last_frame image needs a first_frame image");
   if (last == 1 && last_index < first_index) invalid("content", "the first_frame image must come before the last_frame");
   if (first + last == 0) g.first_frame.reset(), g.last_frame.reset();
-  rules::check_counts(images, videos, audios, "content");
+  rules::check_counts(images, videos, audios, {"content", "content", "content"});
   if (texts == 0 && images + videos + audios == 0) missing("content[0].text");
   rules::check_prompt(prompt, "content[0].text", images, videos, audios);
 

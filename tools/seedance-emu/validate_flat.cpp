@@ -60,7 +60,7 @@ Generation validate_flat_request(const nlohmann::json& body, const AssetStore& a
   if (limits && limits->requires_reference_video && videos == 0)
     invalid("referenceVideos", "model " + g.model + " requires at least one reference video");
   int frame_images = int(has_first) + int(has_last);
-  rules::check_counts(images + frame_images, videos, audios, audios > 0 ? "referenceAudios" : "referenceImages");
+  rules::check_counts(images + frame_images, videos, audios, {"referenceImages", "referenceVideos", "referenceAudios"});
   if (prompt.empty() && frame_images + images + videos + audios == 0) missing("prompt");
   rules::check_prompt(prompt, "prompt", images + frame_images, videos, audios);
 

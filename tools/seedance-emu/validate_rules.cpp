@@ -135,14 +135,18 @@ void check_prompt(const std::string& text, const std::string& param, int images,
   }
 }
 
-void check_counts(int images, int videos, int audios, const std::string& param) {
+void check_counts(int images, int videos, int audios, const CountParams& params) {
   const auto& lim = seedreel::media_limits();
-  if (images > lim.max_images) invalid(param, "at most 9 images are allowed, got " + std::to_string(images));
-  if (videos > lim.max_videos) invalid(param, "at most 3 reference videos are allowed, got " + std::to_string(videos));
-  if (audios > lim.max_audios) invalid(param, "at most 3 reference audios are allowed, got " + std::to_string(audios));
-  if (images + videos + audios > lim.max_files) invalid(param, "at most 12 media files are allowed per request");
+  if (images > lim.max_images)
+    invalid(params.images, "at most 9 images are allowed, got " + std::to_string(images));
+  if (videos > lim.max_videos)
+    invalid(params.videos, "at most 3 reference videos are allowed, got " + std::to_string(videos));
+  if (audios > lim.max_audios)
+    invalid(params.audios, "at most 3 reference audios are allowed, got " + std::to_string(audios));
+  if (images + videos + audios > lim.max_files)
+    invalid(params.images, "at most 12 media files are allowed per request");
   if (audios > 0 && images + videos == 0)
-    invalid(param, "reference audio needs at least one image or video in the same request");
+    invalid(params.audios, "reference audio needs at least one image or video in the same request");
 }
 
 bool optional_bool(const nlohmann::json& body, const char* key, bool fallback) {
@@ -198,7 +202,8 @@ std::string required_model(const nlohmann::json& body, std::initializer_list<con
   for (const char* n : names)
     if (model == n) return model;
   throw ApiError{404, "InvalidEndpointOrModel.NotFound",
-                 "The model `" + model + "` does not exist or you do not have access to it; supported: " + list,
+                 "The parameter `model` specified in the request is not valid: model " + model +
+                     " does not exist or you do not have access to it; supported: " + list,
                  "model"};
 }
 

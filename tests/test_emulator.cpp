@@ -611,3 +611,264 @@ TEST_CASE("a body over 64 MB is refused in the dialect's shape") {
   CHECK(a.status == 413);
   CHECK(a.json()["error"]["param"] == "body");
 }
+
+namespace {
+
+// Creates a short text-to-video task through the gateway and waits for its URL.
+std::string finished_gateway_url(const EmuProcess& emu, std::string* id_out = nullptr) {
+  auto created = emu.post("/v1/video/generations", {{"model", "seedance"},
+                                                    {"content", json::array({text("clouds")})},
+                                                    {"resolution", "480p"},
+                                                    {"duration", 4}});
+  REQUIRE(created.status == 200);
+  std::string id = created.json()["task_id"];
+  if (id_out) *id_out = id;
+  auto seen = poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
+  return seen.back()["data"]["result_url"];
+}
+
+}  // namespace
+
+TEST_CASE("downloads: whole, byte ranges (206), suffix, unsatisfiable (416), resume after a cut at 50%") {
+  EmuProcess emu({"--task-seconds", "0"});
+  std::string url = finished_gateway_url(emu);
+  auto whole = http({"GET", url});
+  REQUIRE(whole.status == 200);
+  const std::string& full = whole.body;
+  const auto size = full.size();
+  CHECK(whole.headers["content-length"] == std::to_string(size));
+  CHECK(whole.headers["accept-ranges"] == "bytes");
+  CHECK(whole.headers["content-type"] == "video/mp4");
+
+  auto ranged = [&](const std::string& range) {
+    HttpRequest rq("GET", url);
+    rq.range = range;
+    return http(rq);
+  };
+  auto mid = ranged("100-199");
+  CHECK(mid.status == 206);
+  CHECK(mid.body == full.substr(100, 100));
+  CHECK(mid.headers["content-range"] == "bytes 100-199/" + std::to_string(size));
+  auto tail = ranged(std::to_string(size - 10) + "-");
+  CHECK(tail.status == 206);
+  CHECK(tail.body == full.substr(size - 10));
+  auto suffix = ranged("-50");
+  CHECK(suffix.status == 206);
+  CHECK(suffix.body == full.substr(size - 50));
+  auto past_end = ranged("1000-" + std::to_string(size + 5000));
+  CHECK(past_end.status == 206);
+  CHECK(past_end.body == full.substr(1000));
+  auto beyond = ranged(std::to_string(size) + "-");
+  CHECK(beyond.status == 416);
+  CHECK(beyond.headers["content-range"] == "bytes */" + std::to_string(size));
+  CHECK(ranged("0-1,5-6").status == 200);  // several ranges: the whole object, as S3 does
+
+  // A connection dropped halfway, then resumed with a Range from where it stopped.
+  emu.fault({{"kind", "drop"}, {"path_prefix", "/files/"}});
+  auto cut = http({"GET", url});
+  CHECK(cut.curl == CURLE_PARTIAL_FILE);
+  CHECK(cut.body.size() == size / 2);
+  CHECK(cut.body == full.substr(0, size / 2));
+  auto rest = ranged(std::to_string(cut.body.size()) + "-");
+  CHECK(rest.status == 206);
+  CHECK(cut.body + rest.body == full);
+  // Unknown file tokens.
+  CHECK(http({"GET", emu.base + "/files/0123abcd/x.mp4"}).status == 404);
+}
+
+TEST_CASE("download URLs expire after --url-ttl and polling again gives a fresh one") {
+  EmuProcess emu({"--task-seconds", "0", "--url-ttl", "1"});
+  std::string id;
+  std::string url = finished_gateway_url(emu, &id);
+  CHECK(http({"GET", url}).status == 200);
+  // Polling again while it is valid keeps the same URL, so a resumed download stays on it.
+  CHECK(emu.get("/v1/video/generations/" + id).json()["data"]["result_url"] == url);
+  std::this_thread::sleep_for(std::chrono::milliseconds(1300));
+  auto expired = http({"GET", url});
+  CHECK(expired.status == 403);
+  CHECK(expired.body.find("<Code>AccessDenied</Code>") != std::string::npos);
+  std::string fresh = emu.get("/v1/video/generations/" + id).json()["data"]["result_url"];
+  CHECK(fresh != url);
+  CHECK(http({"GET", fresh}).status == 200);
+}
+
+TEST_CASE("faults: 429 with Retry-After, 500 and 503 in each dialect's shape, counted and matched") {
+  EmuProcess emu({"--task-seconds", "60"});
+  json gw{{"model", "seedance"}, {"content", json::array({text("x")})}};
+  emu.fault({{"kind", "429"}, {"method", "POST"}, {"path_prefix", "/v1/video/"}, {"count", 2}, {"retry_after", 3}});
+  CHECK(emu.get("/v1/video/generations/asyn-none").status == 404);  // a GET does not match
+  for (int i = 0; i < 2; ++i) {
+    auto r = emu.post("/v1/video/generations", gw);
+    CHECK(r.status == 429);
+    CHECK(r.headers["retry-after"] == "3");
+    CHECK(r.json()["code"] == "RateLimitExceeded");
+    CHECK(r.json()["data"].is_null());
+  }
+  CHECK(emu.post("/v1/video/generations", gw).status == 200);  // count used up
+
+  emu.fault({{"kind", "500"}, {"path_prefix", "/contents/"}, {"code", "InternalServiceError"}, {"message", "boom"}});
+  auto ark = emu.get("/contents/generations/tasks/cgt-x");
+  CHECK(ark.status == 500);
+  CHECK(ark.json()["error"] == json{{"code", "InternalServiceError"}, {"message", "boom"}, {"param", ""},
+                                    {"type", "InternalServerError"}});
+  CHECK(!ark.headers.count("retry-after"));
+
+  emu.fault({{"kind", "503"}, {"path_prefix", "/v1/result/"}, {"retry_after", 1}});
+  auto flat = emu.get("/v1/result/video_x");
+  CHECK(flat.status == 503);
+  CHECK(flat.headers["retry-after"] == "1");
+  CHECK(flat.json()["code"] == "ServerOverloaded");
+  CHECK(flat.json()["status"] == "failed");
+  CHECK(flat.json()["error"].is_string());
+
+  // Bad fault requests are refused.
+  CHECK(emu.post("/_emu/fault", {{"kind", "teapot"}}).status == 400);
+  CHECK(emu.post("/_emu/fault", {{"kind", "500"}, {"count", 0}}).status == 400);
+  CHECK(emu.post("/_emu/fault", {{"kind", "500"}, {"method", "PATCH"}}).status == 400);
+  // reset forgets queued faults.
+  emu.fault({{"kind", "500"}});
+  CHECK(emu.post("/_emu/reset", json::object()).status == 200);
+  CHECK(emu.get("/v1/result/video_x").status == 404);
+}
+
+TEST_CASE("faults: hang holds a request without answering (others still served), reset lets it go") {
+  EmuProcess emu({"--hang-seconds", "60"});
+  emu.fault({{"kind", "hang"}, {"method", "GET"}, {"path_prefix", "/v1/result/"}});
+  HttpRequest rq("GET", emu.base + "/v1/result/video_x");
+  rq.timeout_ms = 1500;
+  auto start = std::chrono::steady_clock::now();
+  HttpResponse held;
+  std::thread t([&] { held = http(rq); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  CHECK(emu.get("/v1/result/video_y").status == 404);  // served while the other hangs
+  t.join();
+  CHECK(held.curl == CURLE_OPERATION_TIMEDOUT);
+  CHECK(held.status == 0);
+  CHECK(std::chrono::steady_clock::now() - start >= std::chrono::milliseconds(1400));
+  CHECK(held.body.empty());
+
+  // A held request is released by reset (answered 504), not after the full minute.
+  emu.fault({{"kind", "hang"}, {"path_prefix", "/contents/"}});
+  HttpResponse released;
+  std::thread t2([&] { released = http({"GET", emu.base + "/contents/generations/tasks/cgt-x"}); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  emu.post("/_emu/reset", json::object());
+  t2.join();
+  CHECK(released.status == 504);
+}
+
+TEST_CASE("faults: drop cuts a JSON answer in half, malformed_json answers broken JSON") {
+  EmuProcess emu;
+  auto normal = emu.get("/contents/generations/tasks/cgt-x");
+  emu.fault({{"kind", "drop"}, {"path_prefix", "/contents/"}});
+  auto cut = emu.get("/contents/generations/tasks/cgt-x");
+  CHECK(cut.curl == CURLE_PARTIAL_FILE);
+  CHECK(cut.body == normal.body.substr(0, normal.body.size() / 2));
+
+  emu.fault({{"kind", "malformed_json"}, {"method", "POST"}});
+  auto bad = emu.post("/v1/video/generations", {{"model", "seedance"}, {"content", json::array({text("x")})}});
+  CHECK(bad.status == 200);
+  CHECK(json::parse(bad.body, nullptr, false).is_discarded());
+}
+
+TEST_CASE("faults: moderation fails the next task at 100% in each dialect; unknown_status; expire") {
+  EmuProcess emu({"--task-seconds", "1"});
+  // Gateway: FAILURE at 100%, fail_reason is the message (not a URL), upstream error kept.
+  emu.fault({{"kind", "moderation"}, {"path_prefix", "/v1/video/"}});
+  std::string id = emu.post("/v1/video/generations", {{"model", "seedance"}, {"content", json::array({text("x")})}})
+                       .json()["task_id"];
+  auto seen = poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "FAILURE"; });
+  bool ran = false;
+  for (const auto& j : seen) ran = ran || j["data"]["status"] == "IN_PROGRESS";
+  CHECK(ran);
+  const json& d = seen.back()["data"];
+  CHECK(d["progress"] == "100%");
+  CHECK(d["result_url"] == "");
+  CHECK(d["fail_reason"].get<std::string>().find("sensitive") != std::string::npos);
+  CHECK(d["data"]["status"] == "failed");
+  CHECK(d["data"]["error"]["code"] == "OutputVideoSensitiveContentDetected");
+  CHECK(!d["data"].contains("content"));
+  // The next task is not affected.
+  std::string ok = emu.post("/v1/video/generations", {{"model", "seedance"}, {"content", json::array({text("x")})}})
+                       .json()["task_id"];
+  poll_until(emu, "/v1/video/generations/" + ok, [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
+
+  // Flat: failed, error is a string naming the code.
+  emu.fault({{"kind", "moderation"}, {"code", "OutputAudioSensitiveContentDetected"}, {"message", "audio refused"}});
+  std::string fid = emu.post("/v1/kyyvideo2/videos", {{"model", "seedance_2_0_pro"}, {"prompt", "x"}}).json()["id"];
+  auto f = poll_until(emu, "/v1/result/" + fid, [](const json& j) { return j["status"] == "failed"; }).back();
+  CHECK(f["error"] == "OutputAudioSensitiveContentDetected: audio refused");
+  CHECK(f["video_url"].is_null());
+  CHECK(f["progress"] == 100);
+
+  // Ark: failed with error {code, message}.
+  emu.fault({{"kind", "moderation"}, {"code", "InputImageSensitiveContentDetected.PrivacyInformation"}});
+  std::string aid = emu.post("/contents/generations/tasks", {{"model", "doubao-seedance-2-0-260128"},
+                                                             {"content", json::array({text("x")})}})
+                        .json()["id"];
+  auto a = poll_until(emu, "/contents/generations/tasks/" + aid, [](const json& j) { return j["status"] == "failed"; }).back();
+  CHECK(a["error"]["code"] == "InputImageSensitiveContentDetected.PrivacyInformation");
+
+  // unknown_status: one poll answers a word no dialect has, the next is normal again.
+  emu.fault({{"kind", "unknown_status"}, {"method", "GET"}, {"count", 3}});
+  CHECK(emu.get("/v1/video/generations/" + ok).json()["data"]["status"] == "SUSPENDED");
+  CHECK(emu.get("/v1/result/" + fid).json()["status"] == "suspended");
+  CHECK(emu.get("/contents/generations/tasks/" + aid).json()["status"] == "suspended");
+  CHECK(emu.get("/v1/video/generations/" + ok).json()["data"]["status"] == "SUCCESS");
+
+  // expire: every URL handed out stops working at once; a new poll gives a fresh one.
+  std::string url = emu.get("/v1/video/generations/" + ok).json()["data"]["result_url"];
+  CHECK(http({"GET", url}).status == 200);
+  emu.fault({{"kind", "expire"}});
+  CHECK(http({"GET", url}).status == 403);
+  std::string fresh = emu.get("/v1/video/generations/" + ok).json()["data"]["result_url"];
+  CHECK(fresh != url);
+  CHECK(http({"GET", fresh}).status == 200);
+}
+
+TEST_CASE("--api-key: 401 in each dialect's shape without the right Bearer key; the key is never echoed") {
+  const std::string key = "sk-emu-test-5f3a9c";
+  EmuProcess emu({"--api-key", key, "--task-seconds", "0"});
+  json gw{{"model", "seedance"}, {"content", json::array({text("x")})}};
+  auto none = emu.post("/v1/video/generations", gw);
+  CHECK(none.status == 401);
+  CHECK(none.json()["code"] == "AuthenticationError");
+  auto wrong = emu.post("/contents/generations/tasks", gw, {"Authorization: Bearer sk-wrong"});
+  CHECK(wrong.status == 401);
+  CHECK(wrong.json()["error"]["type"] == "Unauthorized");
+  auto flat = emu.get("/v1/result/video_x", {"Authorization: " + key});  // no "Bearer "
+  CHECK(flat.status == 401);
+  CHECK(flat.json()["status"] == "failed");
+  CHECK(emu.post("/volc/asset/CreateAssetGroup", {{"model", "volc-asset"}, {"Name", "g"}}).status == 401);
+
+  const std::string auth = "Authorization: Bearer " + key;
+  auto ok = emu.post("/v1/video/generations", gw, {auth});
+  REQUIRE(ok.status == 200);
+  std::string id = ok.json()["task_id"];
+  std::string url;
+  for (int i = 0; i < 2400 && url.empty(); ++i) {
+    auto r = emu.get("/v1/video/generations/" + id + "?show_raw=true", {auth});
+    REQUIRE(r.status == 200);
+    if (r.json()["data"]["status"] == "SUCCESS") url = r.json()["data"]["result_url"];
+    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  REQUIRE(!url.empty());
+  CHECK(http({"GET", url}).status == 200);  // presigned: no key needed
+
+  // The request log: what was sent, whether the key matched, never the key itself.
+  json log = emu.get("/_emu/requests").json();
+  REQUIRE(log.size() >= 7);
+  CHECK(log[0] == json{{"method", "POST"}, {"path", "/v1/video/generations"}, {"query", json::object()},
+                       {"body", gw}, {"auth_ok", false}});
+  CHECK(log[1]["auth_ok"] == false);
+  CHECK(log[2]["auth_ok"] == false);
+  CHECK(log[2]["body"].is_null());
+  CHECK(log[4]["auth_ok"] == true);
+  CHECK(log[5]["query"] == json{{"show_raw", "true"}});
+  CHECK(log[5]["path"] == "/v1/video/generations/" + id);
+  CHECK(log.dump().find(key) == std::string::npos);
+  CHECK(emu.stop() == 0);
+  CHECK(emu.stdout_rest.find(key) == std::string::npos);
+  CHECK(emu.stderr_all.find(key) == std::string::npos);
+  CHECK(emu.first_line_.find(key) == std::string::npos);
+}

@@ -75,8 +75,9 @@ Emulator::Emulator(Options opts)
       tasks_(renderer_, opts_.task_seconds, opts_.url_ttl),
       server_(std::make_unique<httplib::Server>()) {
   auto& svr = *server_;
-  // Enough workers that held ("hang") requests do not starve the others.
-  svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // Enough workers that held ("hang") requests and a hundred clients polling
+  // over keep-alive connections do not starve each other.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
   svr.set_payload_max_length(seedreel::media_limits().max_body_bytes);
   svr.set_logger([this](const httplib::Request& req, const httplib::Response&) {
     if (req.path.starts_with("/_emu/")) return;

@@ -64,7 +64,7 @@ void add_ark_routes(Emulator& emu) {
 
   emu.api("GET", R"(/contents/generations/tasks/([^/]+))", [&emu](const httplib::Request& req, httplib::Response& res) {
     auto v = emu.tasks().view(req.matches[1], emu.base_url());
-    if (!v) {
+    if (!v || v->dialect != Dialect::ark) {
       send_error(res, Dialect::ark, {404, "ResourceNotFound", "The specified task " + std::string(req.matches[1]) +
                                                                   " is not found", "id"});
       return;

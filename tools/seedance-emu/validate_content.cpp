@@ -46,7 +46,8 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   if (!body.is_object()) invalid("body", "the request body must be a JSON object");
   Generation g;
   g.model = d == Dialect::ark
-                ? rules::required_model(body, {"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128"})
+                ? rules::required_model(body, {"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128",
+                                                "dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"})
                 : rules::required_model(body, {"seedance", "seedance-2.0", "seedance-2.0-mini"});
 
   auto content_it = body.find("content");

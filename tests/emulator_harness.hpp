@@ -9,19 +9,18 @@
 
 #include <chrono>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "support.hpp"
 
 namespace seedreel::test {
 
 struct HttpResponse {
-  long status = 0;   // 0: no HTTP answer
+  long status = 0;  // 0: no HTTP answer
   CURLcode curl = CURLE_OK;
   std::string body;
   std::map<std::string, std::string> headers;  // lower-case names
@@ -35,7 +34,7 @@ struct HttpRequest {
   std::string url;
   std::string body;
   std::vector<std::string> headers;
-  std::string range;       // "100-199"
+  std::string range;  // "100-199"
   long timeout_ms = 60000;
 };
 
@@ -96,7 +95,10 @@ class EmuProcess {
     if (pid_ == 0) {
       dup2(out[1], 1);
       dup2(err[1], 2);
-      close(out[0]); close(out[1]); close(err[0]); close(err[1]);
+      close(out[0]);
+      close(out[1]);
+      close(err[0]);
+      close(err[1]);
       std::vector<char*> a;
       for (auto& s : argv) a.push_back(s.data());
       a.push_back(nullptr);
@@ -148,7 +150,7 @@ class EmuProcess {
     if (r.status != 200) throw std::runtime_error("fault refused: " + r.body);
   }
 
-  std::string base;          // http://127.0.0.1:PORT
+  std::string base;  // http://127.0.0.1:PORT
   std::string first_line_;
   std::string stdout_rest, stderr_all;
 

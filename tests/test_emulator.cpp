@@ -23,9 +23,7 @@ std::string read_file(const std::string& path) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
-void write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream(path, std::ios::binary) << bytes;
-}
+void write_file(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
 
 std::string data_uri(const std::string& fixture_name, const std::string& mime) {
   return "data:" + mime + ";base64," + base64_encode(read_file(fixture("emu/" + fixture_name)));
@@ -42,8 +40,8 @@ json video(const std::string& url) { return media("video_url", url, "reference_v
 json audio(const std::string& url) { return media("audio_url", url, "reference_audio"); }
 
 // Polls `path` every 50 ms until `done(body)`; returns every body seen.
-std::vector<json> poll_until(const EmuProcess& emu, const std::string& path, const std::function<bool(const json&)>& done,
-                             double timeout_s = 120) {
+std::vector<json> poll_until(const EmuProcess& emu, const std::string& path,
+                             const std::function<bool(const json&)>& done, double timeout_s = 120) {
   std::vector<json> seen;
   auto start = std::chrono::steady_clock::now();
   for (;;) {
@@ -90,7 +88,8 @@ double psnr(const std::string& video, int n, const std::string& image, const std
   // The reference goes to yuv420p with the video's BT.709 limited-range matrix.
   std::string graph = "[0:v]" + select + ",trim=end_frame=1,format=yuv420p[a];[1:v]" + (fit.empty() ? "" : fit + ",") +
                       "scale=out_color_matrix=bt709:out_range=tv,format=yuv420p[b];[a][b]psnr";
-  auto r = run({"ffmpeg", "-nostdin", "-hide_banner", "-i", video, "-i", image, "-filter_complex", graph, "-f", "null", "-"});
+  auto r = run(
+      {"ffmpeg", "-nostdin", "-hide_banner", "-i", video, "-i", image, "-filter_complex", graph, "-f", "null", "-"});
   std::smatch m;
   static const std::regex avg(R"(average:([0-9.]+|inf))");
   REQUIRE_MESSAGE(std::regex_search(r.err, m, avg), r.err);
@@ -125,7 +124,10 @@ TEST_CASE("starts on a free port with one line on stdout, --help, clean stop on 
 
 TEST_CASE("gateway: text-to-video, NOT_START/QUEUED -> IN_PROGRESS -> SUCCESS with the fail_reason quirk") {
   EmuProcess emu({"--task-seconds", "3"});
-  json req{{"model", "seedance-2.0"}, {"content", {text("A cat playing piano")}}, {"ratio", "16:9"}, {"duration", 4},
+  json req{{"model", "seedance-2.0"},
+           {"content", {text("A cat playing piano")}},
+           {"ratio", "16:9"},
+           {"duration", 4},
            {"generate_audio", true}};
   auto created = emu.post("/v1/video/generations", req);
   REQUIRE(created.status == 200);
@@ -139,8 +141,8 @@ TEST_CASE("gateway: text-to-video, NOT_START/QUEUED -> IN_PROGRESS -> SUCCESS wi
   CHECK(c["progress"] == 0);
   CHECK(c["created_at"].is_number_integer());
 
-  auto seen = poll_until(emu, "/v1/video/generations/" + id,
-                         [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
+  auto seen =
+      poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
   // Status words only from the gateway's set, in order, with progress never going back.
   std::vector<std::string> order;
   int last_progress = -1;
@@ -232,7 +234,8 @@ TEST_CASE("Ark: first+last frame at 480p, queued -> running -> succeeded, return
   std::string id = c["id"];
   CHECK(std::regex_match(id, std::regex(R"(cgt-[0-9]{14}-[0-9a-f]{5})")));
 
-  auto seen = poll_until(emu, "/contents/generations/tasks/" + id, [](const json& j) { return j["status"] == "succeeded"; });
+  auto seen =
+      poll_until(emu, "/contents/generations/tasks/" + id, [](const json& j) { return j["status"] == "succeeded"; });
   std::vector<std::string> order;
   for (const auto& j : seen)
     if (order.empty() || order.back() != j["status"]) order.push_back(j["status"]);
@@ -324,18 +327,27 @@ TEST_CASE("assets: groups and assets, asset:// as an adaptive first frame picks 
   };
   bad({{"model", "other"}, {"Name", "x"}}, "model");
   bad({{"model", "volc-asset"}}, "Name");
-  bad({{"model", "volc-asset"}, {"GroupId", "group-nope"}, {"Name", "n"}, {"AssetType", "Image"}, {"URL", "https://x/y.png"}},
+  bad({{"model", "volc-asset"},
+       {"GroupId", "group-nope"},
+       {"Name", "n"},
+       {"AssetType", "Image"},
+       {"URL", "https://x/y.png"}},
       "GroupId");
-  bad({{"model", "volc-asset"}, {"GroupId", group}, {"Name", "n"}, {"AssetType", "Picture"}, {"URL", "https://x/y.png"}},
+  bad({{"model", "volc-asset"},
+       {"GroupId", group},
+       {"Name", "n"},
+       {"AssetType", "Picture"},
+       {"URL", "https://x/y.png"}},
       "AssetType");
-  bad({{"model", "volc-asset"}, {"GroupId", group}, {"Name", "n"}, {"AssetType", "Image"}, {"URL", "ftp://x/y.png"}}, "URL");
+  bad({{"model", "volc-asset"}, {"GroupId", group}, {"Name", "n"}, {"AssetType", "Image"}, {"URL", "ftp://x/y.png"}},
+      "URL");
 
   // Using it: adaptive ratio from a 5:4 image is 4:3 (1112x834 at 720p).
-  auto created = emu.post("/v1/video/generations",
-                          {{"model", "seedance"},
-                           {"content", {text("@image1 walks"), image("asset://" + asset, "first_frame")}},
-                           {"duration", 4},
-                           {"generate_audio", false}});
+  auto created =
+      emu.post("/v1/video/generations", {{"model", "seedance"},
+                                         {"content", {text("@image1 walks"), image("asset://" + asset, "first_frame")}},
+                                         {"duration", 4},
+                                         {"generate_audio", false}});
   REQUIRE(created.status == 200);
   auto seen = poll_until(emu, "/v1/video/generations/" + created.json()["task_id"].get<std::string>(),
                          [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
@@ -345,17 +357,19 @@ TEST_CASE("assets: groups and assets, asset:// as an adaptive first frame picks 
   CHECK(psnr(file, 0, fixture("emu/photo_1000x800.jpg"), "scale=1112:890,crop=1112:834") > 28);
 
   // An unknown asset, and an asset of the wrong type, are request errors.
-  auto unknown = emu.post("/v1/video/generations",
-                          {{"model", "seedance"}, {"content", {text("x"), image("asset://asset-nope", "first_frame")}}});
+  auto unknown =
+      emu.post("/v1/video/generations",
+               {{"model", "seedance"}, {"content", {text("x"), image("asset://asset-nope", "first_frame")}}});
   CHECK(unknown.status == 400);
   CHECK(unknown.json()["code"] == "InvalidParameter");
-  auto wrong = emu.post("/v1/video/generations",
-                        {{"model", "seedance"}, {"content", {text("x"), image("asset://" + video_asset, "reference_image")}}});
+  auto wrong =
+      emu.post("/v1/video/generations",
+               {{"model", "seedance"}, {"content", {text("x"), image("asset://" + video_asset, "reference_image")}}});
   CHECK(wrong.status == 400);
   CHECK(wrong.json()["message"].get<std::string>().find("type video") != std::string::npos);
   // A video asset is fine as a reference video.
-  CHECK(emu.post("/v1/video/generations", {{"model", "seedance"},
-                                           {"content", {text("extend @video1"), video("asset://" + video_asset)}}})
+  CHECK(emu.post("/v1/video/generations",
+                 {{"model", "seedance"}, {"content", {text("extend @video1"), video("asset://" + video_asset)}}})
             .status == 200);
 }
 
@@ -380,9 +394,7 @@ json ref_images(int n, const std::string& url = "https://example.com/a.png") {
 std::vector<Case> content_cases(const std::string& model_cap) {
   const std::string png = "https://example.com/a.png", mp4 = "https://example.com/a.mp4",
                     mp3 = "https://example.com/a.mp3";
-  auto with = [](std::vector<json> items) {
-    return [items](json& b) { b["content"] = items; };
-  };
+  auto with = [](std::vector<json> items) { return [items](json& b) { b["content"] = items; }; };
   std::string long_words, long_cjk;
   for (int i = 0; i < 1001; ++i) long_words += "word ";
   for (int i = 0; i < 501; ++i) long_cjk += "\xe7\x8c\xab";  // 猫
@@ -407,25 +419,30 @@ std::vector<Case> content_cases(const std::string& model_cap) {
       {"two first frames", with({text("x"), image(png, "first_frame"), image(png, "first_frame")}), "content"},
       {"last before first", with({text("x"), image(png, "last_frame"), image(png, "first_frame")}), "content"},
       {"image without role beside a video", with({text("x"), image(png), video(mp4)}), "content"},
-      {"10 reference images", [=](json& b) {
+      {"10 reference images",
+       [=](json& b) {
          b["content"] = ref_images(10);
          b["content"].insert(b["content"].begin(), text("x"));
-       }, "content"},
-      {"4 reference videos", with({text("x"), video(mp4), video(mp4), video(mp4), video(mp4)}), "content"},
-      {"4 reference audios", with({text("x"), image(png, "reference_image"), audio(mp3), audio(mp3), audio(mp3), audio(mp3)}),
+       },
        "content"},
-      {"13 media files", [=](json& b) {
+      {"4 reference videos", with({text("x"), video(mp4), video(mp4), video(mp4), video(mp4)}), "content"},
+      {"4 reference audios",
+       with({text("x"), image(png, "reference_image"), audio(mp3), audio(mp3), audio(mp3), audio(mp3)}), "content"},
+      {"13 media files",
+       [=](json& b) {
          b["content"] = ref_images(9);
          b["content"].insert(b["content"].begin(), text("x"));
          for (int i = 0; i < 3; ++i) b["content"].push_back(video(mp4));
          b["content"].push_back(audio(mp3));
-       }, "content"},
+       },
+       "content"},
       {"audio without a visual", with({text("x"), audio(mp3)}), "content"},
       {"video as a data URI", with({text("x"), media("video_url", "data:video/mp4;base64,AAAA", "reference_video")}),
        "content[1].video_url.url"},
       {"data URI with bad base64", with({text("x"), image("data:image/png;base64,@@@@", "first_frame")}),
        "content[1].image_url.url"},
-      {"data URI without ;base64", with({text("x"), image("data:image/png,abcd", "first_frame")}), "content[1].image_url.url"},
+      {"data URI without ;base64", with({text("x"), image("data:image/png,abcd", "first_frame")}),
+       "content[1].image_url.url"},
       {"data URI of a non-image MIME", with({text("x"), image("data:text/plain;base64,aGVsbG8=", "first_frame")}),
        "content[1].image_url.url"},
       {"data URI that is no image", with({text("x"), image("data:image/png;base64,aGVsbG8gd29ybGQ=", "first_frame")}),
@@ -435,24 +452,33 @@ std::vector<Case> content_cases(const std::string& model_cap) {
       {"image aspect 3.0", with({text("x"), image(data_uri("wide_1200x400.png", "image/png"), "first_frame")}),
        "content[1].image_url.url"},
       {"ftp URL", with({text("x"), image("ftp://example.com/a.png", "first_frame")}), "content[1].image_url.url"},
-      {"@image2 with one image", with({text("@image1 meets @image2"), image(png, "reference_image")}), "content[0].text"},
+      {"@image2 with one image", with({text("@image1 meets @image2"), image(png, "reference_image")}),
+       "content[0].text"},
       {"@audio1 without audio", with({text("sing @audio1"), image(png, "reference_image")}), "content[0].text"},
       {"1001 words", with({text(long_words)}), "content[0].text"},
       {"501 Chinese characters", with({text(long_cjk)}), "content[0].text"},
-      {"web_search with an image", [=](json& b) {
+      {"web_search with an image",
+       [=](json& b) {
          b["content"] = {text("x"), image(png, "first_frame")};
          b["tools"] = {{{"type", "web_search"}}};
-       }, "tools"},
-      {"unknown tool", [](json& b) { b["tools"] = {{{"type", "code_interpreter"}}}; }, "tools[0]"},
+       },
+       "tools"},
+      {"unknown tool",
+       [](json& b) {
+         b["tools"] = {{{"type", "code_interpreter"}}};
+       },
+       "tools[0]"},
       {"duration 3", [](json& b) { b["duration"] = 3; }, "duration"},
       {"duration 16", [](json& b) { b["duration"] = 16; }, "duration"},
       {"duration 5.5", [](json& b) { b["duration"] = 5.5; }, "duration"},
       {"duration as text", [](json& b) { b["duration"] = "5"; }, "duration"},
       {"resolution 2160p", [](json& b) { b["resolution"] = "2160p"; }, "resolution"},
-      {"1080p on a 720p model", [=](json& b) {
+      {"1080p on a 720p model",
+       [=](json& b) {
          b["model"] = model_cap;
          b["resolution"] = "1080p";
-       }, "resolution"},
+       },
+       "resolution"},
       {"ratio 2:1", [](json& b) { b["ratio"] = "2:1"; }, "ratio"},
       {"generate_audio as text", [](json& b) { b["generate_audio"] = "yes"; }, "generate_audio"},
       {"watermark as number", [](json& b) { b["watermark"] = 1; }, "watermark"},
@@ -534,14 +560,16 @@ TEST_CASE("gateway: every mode of the mode table is accepted") {
       {"first frame, role omitted", {text("go"), image(png)}},
       {"first frame, no text", json::array({image(png, "first_frame")})},
       {"first + last frame", {text("go"), image(png, "first_frame"), image(png, "last_frame")}},
-      {"multimodal reference", {text("@image1 in @video1 with @audio1"), image(png, "reference_image"), video(mp4), audio(wav)}},
+      {"multimodal reference",
+       {text("@image1 in @video1 with @audio1"), image(png, "reference_image"), video(mp4), audio(wav)}},
       {"video editing", {text("swap @image1 into @video1"), image(png, "reference_image"), video(mp4)}},
       {"video extension", {text("extend"), video(mp4), video(mp4), video(mp4)}},
       {"nine reference images", ref_images(9)},
   };
   for (const auto& [name, content] : modes) {
     CAPTURE(name);
-    auto r = emu.post("/v1/video/generations", {{"model", "seedance-2.0"}, {"content", content}, {"resolution", "480p"}});
+    auto r =
+        emu.post("/v1/video/generations", {{"model", "seedance-2.0"}, {"content", content}, {"resolution", "480p"}});
     CHECK(r.status == 200);
     CHECK(r.json()["task_id"].get<std::string>().starts_with("asyn"));
   }
@@ -559,24 +587,32 @@ TEST_CASE("xingchaoyiqing: every validation rule answered in its flat error shap
   json base{{"model", "seedance_2_0_pro"}, {"prompt", "a cat"}};
   std::vector<Case> cases{
       {"model missing", [](json& b) { b.erase("model"); }, "model", "MissingParameter"},
-      {"gateway model name", [](json& b) { b["model"] = "seedance-2.0"; }, "model", "InvalidEndpointOrModel.NotFound", 404},
+      {"gateway model name", [](json& b) { b["model"] = "seedance-2.0"; }, "model", "InvalidEndpointOrModel.NotFound",
+       404},
       {"seedance_2_0 without a reference video", [](json& b) { b["model"] = "seedance_2_0"; }, "referenceVideos"},
-      {"seedance_2_0_fast without a reference video", [&](json& b) {
+      {"seedance_2_0_fast without a reference video",
+       [&](json& b) {
          b["model"] = "seedance_2_0_fast";
          b["referenceImages"] = json::array({png});
-       }, "referenceVideos"},
+       },
+       "referenceVideos"},
       {"last_image alone", [&](json& b) { b["last_image"] = png; }, "last_image"},
-      {"first_image + referenceImages", [&](json& b) {
+      {"first_image + referenceImages",
+       [&](json& b) {
          b["first_image"] = png;
          b["referenceImages"] = json::array({png});
-       }, "first_image"},
+       },
+       "first_image"},
       {"referenceAudios alone", [&](json& b) { b["referenceAudios"] = json::array({mp3}); }, "referenceAudios"},
-      {"10 reference images", [=](json& b) { b["referenceImages"] = std::vector<std::string>(10, png); }, "referenceImages"},
-      {"4 reference videos", [&](json& b) { b["referenceVideos"] = std::vector<std::string>(4, mp4); }, "referenceVideos"},
-      {"reference video as base64", [&](json& b) { b["referenceVideos"] = json::array({"data:video/mp4;base64,AAAA"}); },
-       "referenceVideos[0]"},
+      {"10 reference images", [=](json& b) { b["referenceImages"] = std::vector<std::string>(10, png); },
+       "referenceImages"},
+      {"4 reference videos", [&](json& b) { b["referenceVideos"] = std::vector<std::string>(4, mp4); },
+       "referenceVideos"},
+      {"reference video as base64",
+       [&](json& b) { b["referenceVideos"] = json::array({"data:video/mp4;base64,AAAA"}); }, "referenceVideos[0]"},
       {"referenceImages not a list", [&](json& b) { b["referenceImages"] = png; }, "referenceImages"},
-      {"first_image not an image", [&](json& b) { b["first_image"] = "data:image/png;base64,aGVsbG8="; }, "first_image"},
+      {"first_image not an image", [&](json& b) { b["first_image"] = "data:image/png;base64,aGVsbG8="; },
+       "first_image"},
       {"duration 16", [](json& b) { b["duration"] = 16; }, "duration"},
       {"aspect_ratio 2:1", [](json& b) { b["aspect_ratio"] = "2:1"; }, "aspect_ratio"},
       {"generateAudio as text", [](json& b) { b["generateAudio"] = "no"; }, "generateAudio"},
@@ -587,10 +623,11 @@ TEST_CASE("xingchaoyiqing: every validation rule answered in its flat error shap
   run_cases(emu, "/v1/kyyvideo2/videos", base, cases, flat_shape);
 
   // And the accepted combinations.
-  for (json extra : {json{{"referenceVideos", json::array({mp4})}, {"model", "seedance_2_0"}},
-                     json{{"referenceVideos", {mp4, mp4}}, {"referenceAudios", json::array({mp3})}, {"model", "seedance_2_0_fast"}},
-                     json{{"first_image", png}, {"last_image", png}},
-                     json{{"referenceImages", std::vector<std::string>(9, png)}, {"model", "seedance_2_0_fast_pro"}}}) {
+  for (json extra :
+       {json{{"referenceVideos", json::array({mp4})}, {"model", "seedance_2_0"}},
+        json{{"referenceVideos", {mp4, mp4}}, {"referenceAudios", json::array({mp3})}, {"model", "seedance_2_0_fast"}},
+        json{{"first_image", png}, {"last_image", png}},
+        json{{"referenceImages", std::vector<std::string>(9, png)}, {"model", "seedance_2_0_fast_pro"}}}) {
     json body = base;
     body.update(extra);
     CAPTURE(body.dump());
@@ -616,14 +653,14 @@ namespace {
 
 // Creates a short text-to-video task through the gateway and waits for its URL.
 std::string finished_gateway_url(const EmuProcess& emu, std::string* id_out = nullptr) {
-  auto created = emu.post("/v1/video/generations", {{"model", "seedance"},
-                                                    {"content", json::array({text("clouds")})},
-                                                    {"resolution", "480p"},
-                                                    {"duration", 4}});
+  auto created = emu.post(
+      "/v1/video/generations",
+      {{"model", "seedance"}, {"content", json::array({text("clouds")})}, {"resolution", "480p"}, {"duration", 4}});
   REQUIRE(created.status == 200);
   std::string id = created.json()["task_id"];
   if (id_out) *id_out = id;
-  auto seen = poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
+  auto seen =
+      poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "SUCCESS"; });
   return seen.back()["data"]["result_url"];
 }
 
@@ -709,8 +746,8 @@ TEST_CASE("faults: 429 with Retry-After, 500 and 503 in each dialect's shape, co
   emu.fault({{"kind", "500"}, {"path_prefix", "/contents/"}, {"code", "InternalServiceError"}, {"message", "boom"}});
   auto ark = emu.get("/contents/generations/tasks/cgt-x");
   CHECK(ark.status == 500);
-  CHECK(ark.json()["error"] == json{{"code", "InternalServiceError"}, {"message", "boom"}, {"param", ""},
-                                    {"type", "InternalServerError"}});
+  CHECK(ark.json()["error"] ==
+        json{{"code", "InternalServiceError"}, {"message", "boom"}, {"param", ""}, {"type", "InternalServerError"}});
   CHECK(!ark.headers.count("retry-after"));
 
   emu.fault({{"kind", "503"}, {"path_prefix", "/v1/result/"}, {"retry_after", 1}});
@@ -777,7 +814,8 @@ TEST_CASE("faults: moderation fails the next task at 100% in each dialect; unkno
   emu.fault({{"kind", "moderation"}, {"path_prefix", "/v1/video/"}});
   std::string id = emu.post("/v1/video/generations", {{"model", "seedance"}, {"content", json::array({text("x")})}})
                        .json()["task_id"];
-  auto seen = poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "FAILURE"; });
+  auto seen =
+      poll_until(emu, "/v1/video/generations/" + id, [](const json& j) { return j["data"]["status"] == "FAILURE"; });
   bool ran = false;
   for (const auto& j : seen) ran = ran || j["data"]["status"] == "IN_PROGRESS";
   CHECK(ran);
@@ -803,10 +841,12 @@ TEST_CASE("faults: moderation fails the next task at 100% in each dialect; unkno
 
   // Ark: failed with error {code, message}.
   emu.fault({{"kind", "moderation"}, {"code", "InputImageSensitiveContentDetected.PrivacyInformation"}});
-  std::string aid = emu.post("/contents/generations/tasks", {{"model", "doubao-seedance-2-0-260128"},
-                                                             {"content", json::array({text("x")})}})
+  std::string aid = emu.post("/contents/generations/tasks",
+                             {{"model", "doubao-seedance-2-0-260128"}, {"content", json::array({text("x")})}})
                         .json()["id"];
-  auto a = poll_until(emu, "/contents/generations/tasks/" + aid, [](const json& j) { return j["status"] == "failed"; }).back();
+  auto a = poll_until(emu, "/contents/generations/tasks/" + aid, [](const json& j) {
+             return j["status"] == "failed";
+           }).back();
   CHECK(a["error"]["code"] == "InputImageSensitiveContentDetected.PrivacyInformation");
 
   // unknown_status: one poll answers a word no dialect has, the next is normal again.
@@ -849,8 +889,10 @@ TEST_CASE("--api-key: 401 in each dialect's shape without the right Bearer key; 
   for (int i = 0; i < 2400 && url.empty(); ++i) {
     auto r = emu.get("/v1/video/generations/" + id + "?show_raw=true", {auth});
     REQUIRE(r.status == 200);
-    if (r.json()["data"]["status"] == "SUCCESS") url = r.json()["data"]["result_url"];
-    else std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    if (r.json()["data"]["status"] == "SUCCESS")
+      url = r.json()["data"]["result_url"];
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   REQUIRE(!url.empty());
   CHECK(http({"GET", url}).status == 200);  // presigned: no key needed
@@ -858,8 +900,11 @@ TEST_CASE("--api-key: 401 in each dialect's shape without the right Bearer key; 
   // The request log: what was sent, whether the key matched, never the key itself.
   json log = emu.get("/_emu/requests").json();
   REQUIRE(log.size() >= 7);
-  CHECK(log[0] == json{{"method", "POST"}, {"path", "/v1/video/generations"}, {"query", json::object()},
-                       {"body", gw}, {"auth_ok", false}});
+  CHECK(log[0] == json{{"method", "POST"},
+                       {"path", "/v1/video/generations"},
+                       {"query", json::object()},
+                       {"body", gw},
+                       {"auth_ok", false}});
   CHECK(log[1]["auth_ok"] == false);
   CHECK(log[2]["auth_ok"] == false);
   CHECK(log[2]["body"].is_null());

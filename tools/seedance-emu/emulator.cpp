@@ -184,16 +184,20 @@ void Emulator::api(const char* method, const char* pattern, Handler h) {
     if (take_drop_fault()) cut_in_half(res);
   };
   std::string m = method;
-  if (m == "GET") server_->Get(pattern, wrapped);
-  else if (m == "POST") server_->Post(pattern, wrapped);
-  else if (m == "DELETE") server_->Delete(pattern, wrapped);
+  if (m == "GET")
+    server_->Get(pattern, wrapped);
+  else if (m == "POST")
+    server_->Post(pattern, wrapped);
+  else if (m == "DELETE")
+    server_->Delete(pattern, wrapped);
 }
 
 std::optional<nlohmann::json> Emulator::json_body(const httplib::Request& req, httplib::Response& res, Dialect d) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
-    send_error(res, d, {400, "InvalidParameter",
-                        "The parameter `body` specified in the request is not valid: it is not valid JSON", "body"});
+    send_error(res, d,
+               {400, "InvalidParameter",
+                "The parameter `body` specified in the request is not valid: it is not valid JSON", "body"});
     return std::nullopt;
   }
   return body;
@@ -208,7 +212,8 @@ std::optional<Failure> take_moderation(Emulator& emu, const httplib::Request& re
 }
 
 bool take_unknown_status(Emulator& emu, const httplib::Request& req) {
-  return emu.faults().take(req.method, req.path, [](FaultKind k) { return k == FaultKind::unknown_status; })
+  return emu.faults()
+      .take(req.method, req.path, [](FaultKind k) { return k == FaultKind::unknown_status; })
       .has_value();
 }
 

@@ -14,8 +14,8 @@ namespace {
 
 void s3_error(httplib::Response& res, int status, const char* code, const char* message) {
   res.status = status;
-  res.set_content(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") + code +
-                      "</Code><Message>" + message + "</Message></Error>\n",
+  res.set_content(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") + code + "</Code><Message>" +
+                      message + "</Message></Error>\n",
                   "application/xml");
 }
 
@@ -64,8 +64,8 @@ void add_file_routes(Emulator& emu) {
 
     std::uint64_t first = 0, last = size - 1;
     res.status = 200;
-    auto range = req.has_header("Range") ? parse_range(req.get_header_value("Range"), size, first, last)
-                                         : RangeResult::whole;
+    auto range =
+        req.has_header("Range") ? parse_range(req.get_header_value("Range"), size, first, last) : RangeResult::whole;
     if (range == RangeResult::whole) {
       first = 0;
       last = size - 1;

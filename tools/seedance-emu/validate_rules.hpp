@@ -1,9 +1,8 @@
 #pragma once
 // Rules shared by the content-array and flat-field validators.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "assets.hpp"
 #include "generation.hpp"

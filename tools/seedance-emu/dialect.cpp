@@ -14,15 +14,24 @@ Dialect dialect_for_path(std::string_view path) {
 
 std::string_view error_type(int status) {
   switch (status) {
-    case 400: return "BadRequest";
-    case 401: return "Unauthorized";
-    case 403: return "Forbidden";
-    case 404: return "NotFound";
-    case 409: return "Conflict";
-    case 413: return "RequestEntityTooLarge";
-    case 429: return "TooManyRequests";
-    case 503: return "ServiceUnavailable";
-    default: return status >= 500 ? "InternalServerError" : "BadRequest";
+    case 400:
+      return "BadRequest";
+    case 401:
+      return "Unauthorized";
+    case 403:
+      return "Forbidden";
+    case 404:
+      return "NotFound";
+    case 409:
+      return "Conflict";
+    case 413:
+      return "RequestEntityTooLarge";
+    case 429:
+      return "TooManyRequests";
+    case 503:
+      return "ServiceUnavailable";
+    default:
+      return status >= 500 ? "InternalServerError" : "BadRequest";
   }
 }
 

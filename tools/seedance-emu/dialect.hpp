@@ -21,9 +21,9 @@ Dialect dialect_for_path(std::string_view path);
 // An API error as the provider words it.
 struct ApiError {
   int status = 400;
-  std::string code;     // InvalidParameter, MissingParameter, RateLimitExceeded...
+  std::string code;  // InvalidParameter, MissingParameter, RateLimitExceeded...
   std::string message;
-  std::string param;    // the offending parameter, when there is one
+  std::string param;  // the offending parameter, when there is one
 };
 
 // Ark's error "type" for an HTTP status (BadRequest, Unauthorized, ...).

@@ -75,8 +75,9 @@ Emulator::Emulator(Options opts)
       tasks_(renderer_, opts_.task_seconds, opts_.url_ttl),
       server_(std::make_unique<httplib::Server>()) {
   auto& svr = *server_;
-  // Enough workers that held ("hang") requests do not starve the others.
-  svr.new_task_queue = [] { return new httplib::ThreadPool(32); };
+  // Enough workers that held ("hang") requests and a hundred clients polling
+  // over keep-alive connections do not starve each other.
+  svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
   svr.set_payload_max_length(seedreel::media_limits().max_body_bytes);
   svr.set_logger([this](const httplib::Request& req, const httplib::Response&) {
     if (req.path.starts_with("/_emu/")) return;
@@ -87,7 +88,10 @@ Emulator::Emulator(Options opts)
     if (!res.body.empty() || res.content_provider_) return httplib::Server::HandlerResponse::Unhandled;
     ApiError err{res.status, "NotFound", "no such endpoint: " + req.method + " " + req.path, ""};
     if (res.status == 413)
-      err = {413, "InvalidParameter", "The request body exceeds the 64 MB limit; upload large media instead", "body"};
+      err = {413, "InvalidParameter",
+             "The parameter `body` specified in the request is not valid: it exceeds 64 MB; upload large media and "
+             "send its URL or asset://ID instead",
+             "body"};
     else if (res.status != 404)
       err = {res.status, "InvalidRequest", "the request could not be processed", ""};
     send_error(res, dialect_for_path(req.path), err);
@@ -180,15 +184,20 @@ void Emulator::api(const char* method, const char* pattern, Handler h) {
     if (take_drop_fault()) cut_in_half(res);
   };
   std::string m = method;
-  if (m == "GET") server_->Get(pattern, wrapped);
-  else if (m == "POST") server_->Post(pattern, wrapped);
-  else if (m == "DELETE") server_->Delete(pattern, wrapped);
+  if (m == "GET")
+    server_->Get(pattern, wrapped);
+  else if (m == "POST")
+    server_->Post(pattern, wrapped);
+  else if (m == "DELETE")
+    server_->Delete(pattern, wrapped);
 }
 
 std::optional<nlohmann::json> Emulator::json_body(const httplib::Request& req, httplib::Response& res, Dialect d) {
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
-    send_error(res, d, {400, "InvalidParameter", "The request body is not valid JSON", "body"});
+    send_error(res, d,
+               {400, "InvalidParameter",
+                "The parameter `body` specified in the request is not valid: it is not valid JSON", "body"});
     return std::nullopt;
   }
   return body;
@@ -203,7 +212,8 @@ std::optional<Failure> take_moderation(Emulator& emu, const httplib::Request& re
 }
 
 bool take_unknown_status(Emulator& emu, const httplib::Request& req) {
-  return emu.faults().take(req.method, req.path, [](FaultKind k) { return k == FaultKind::unknown_status; })
+  return emu.faults()
+      .take(req.method, req.path, [](FaultKind k) { return k == FaultKind::unknown_status; })
       .has_value();
 }
 

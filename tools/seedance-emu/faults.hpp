@@ -20,8 +20,8 @@ struct Fault {
   std::string path_prefix;   // "" matches every path
   FaultKind kind = FaultKind::http500;
   int count = 1;
-  int retry_after = 0;       // seconds; 0: no Retry-After header
-  std::string code;          // error code to answer with ("" : the kind's default)
+  int retry_after = 0;  // seconds; 0: no Retry-After header
+  std::string code;     // error code to answer with ("" : the kind's default)
   std::string message;
 };
 

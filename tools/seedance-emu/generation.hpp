@@ -24,7 +24,7 @@ struct Generation {
   std::optional<Picture> first_frame;
   std::optional<Picture> last_frame;
   std::string output_ratio;  // the fixed ratio used (adaptive resolved)
-  int width = 0;  // the output size, from the seeds' ratio x resolution table
+  int width = 0;             // the output size, from the seeds' ratio x resolution table
   int height = 0;
 };
 

@@ -4,14 +4,13 @@
 #include <signal.h>
 #include <stdlib.h>
 
+#include <CLI/CLI.hpp>
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
 #include <thread>
-
-#include <CLI/CLI.hpp>
 
 #include "emulator.hpp"
 #include "util/interrupt.hpp"

@@ -9,9 +9,12 @@ namespace seedance_emu {
 
 std::string_view to_string(MediaType t) {
   switch (t) {
-    case MediaType::image: return "image";
-    case MediaType::video: return "video";
-    case MediaType::audio: return "audio";
+    case MediaType::image:
+      return "image";
+    case MediaType::video:
+      return "video";
+    case MediaType::audio:
+      return "audio";
   }
   return "?";
 }

@@ -25,7 +25,7 @@ struct RenderJob {
   std::atomic<bool> skip{false};  // cancelled or bound to fail: do not render
   std::filesystem::path video;    // set before state becomes done
   std::filesystem::path last_frame;
-  std::string error;              // set before state becomes failed
+  std::string error;  // set before state becomes failed
 };
 
 class RenderQueue {

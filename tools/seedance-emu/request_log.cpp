@@ -11,8 +11,7 @@ constexpr std::size_t kMaxLoggedString = 64 * 1024;
 void shorten_strings(nlohmann::json& j) {
   if (j.is_string()) {
     const auto& s = j.get_ref<const std::string&>();
-    if (s.size() > kMaxLoggedString)
-      j = s.substr(0, 256) + "...(" + std::to_string(s.size()) + " bytes)";
+    if (s.size() > kMaxLoggedString) j = s.substr(0, 256) + "...(" + std::to_string(s.size()) + " bytes)";
   } else if (j.is_structured()) {
     for (auto& v : j) shorten_strings(v);
   }
@@ -20,13 +19,16 @@ void shorten_strings(nlohmann::json& j) {
 
 }  // namespace
 
-void RequestLog::add(const std::string& method, const std::string& path, nlohmann::json query,
-                     const std::string& body, bool auth_ok) {
+void RequestLog::add(const std::string& method, const std::string& path, nlohmann::json query, const std::string& body,
+                     bool auth_ok) {
   nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
   if (parsed.is_discarded()) parsed = nullptr;
   shorten_strings(parsed);
-  nlohmann::json entry{{"method", method}, {"path", path}, {"query", std::move(query)},
-                       {"body", std::move(parsed)}, {"auth_ok", auth_ok}};
+  nlohmann::json entry{{"method", method},
+                       {"path", path},
+                       {"query", std::move(query)},
+                       {"body", std::move(parsed)},
+                       {"auth_ok", auth_ok}};
   std::lock_guard lock(mutex_);
   entries_.push_back(std::move(entry));
 }

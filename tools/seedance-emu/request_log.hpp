@@ -2,10 +2,9 @@
 // Every API request the emulator received, for tests to check what a client
 // sent (GET /_emu/requests). Never holds the API key: only whether it matched.
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 namespace seedance_emu {
 

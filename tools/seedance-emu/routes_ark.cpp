@@ -10,11 +10,16 @@ namespace seedance_emu {
 
 std::string ark_status(Phase p) {
   switch (p) {
-    case Phase::queued: return "queued";
-    case Phase::running: return "running";
-    case Phase::succeeded: return "succeeded";
-    case Phase::failed: return "failed";
-    case Phase::cancelled: return "cancelled";
+    case Phase::queued:
+      return "queued";
+    case Phase::running:
+      return "running";
+    case Phase::succeeded:
+      return "succeeded";
+    case Phase::failed:
+      return "failed";
+    case Phase::cancelled:
+      return "cancelled";
   }
   return "failed";
 }
@@ -64,31 +69,35 @@ void add_ark_routes(Emulator& emu) {
 
   emu.api("GET", R"(/contents/generations/tasks/([^/]+))", [&emu](const httplib::Request& req, httplib::Response& res) {
     auto v = emu.tasks().view(req.matches[1], emu.base_url());
-    if (!v) {
-      send_error(res, Dialect::ark, {404, "ResourceNotFound", "The specified task " + std::string(req.matches[1]) +
-                                                                  " is not found", "id"});
+    if (!v || v->dialect != Dialect::ark) {
+      send_error(
+          res, Dialect::ark,
+          {404, "ResourceNotFound", "The specified task " + std::string(req.matches[1]) + " is not found", "id"});
       return;
     }
     std::string status = take_unknown_status(emu, req) ? "suspended" : ark_status(v->phase);
     res.set_content(ark_task_json(*v, status).dump(), "application/json");
   });
 
-  emu.api("DELETE", R"(/contents/generations/tasks/([^/]+))", [&emu](const httplib::Request& req, httplib::Response& res) {
-    switch (emu.tasks().cancel_or_delete(req.matches[1])) {
-      case TaskStore::Removal::cancelled:
-      case TaskStore::Removal::deleted:
-        res.set_content("{}", "application/json");
-        return;
-      case TaskStore::Removal::running:
-        send_error(res, Dialect::ark, {409, "InvalidAction.TaskRunning",
-                                       "Only queued tasks can be cancelled; this task is already running", "id"});
-        return;
-      case TaskStore::Removal::not_found:
-        send_error(res, Dialect::ark, {404, "ResourceNotFound",
-                                       "The specified task " + std::string(req.matches[1]) + " is not found", "id"});
-        return;
-    }
-  });
+  emu.api(
+      "DELETE", R"(/contents/generations/tasks/([^/]+))", [&emu](const httplib::Request& req, httplib::Response& res) {
+        switch (emu.tasks().cancel_or_delete(req.matches[1])) {
+          case TaskStore::Removal::cancelled:
+          case TaskStore::Removal::deleted:
+            res.set_content("{}", "application/json");
+            return;
+          case TaskStore::Removal::running:
+            send_error(res, Dialect::ark,
+                       {409, "InvalidAction.TaskRunning",
+                        "Only queued tasks can be cancelled; this task is already running", "id"});
+            return;
+          case TaskStore::Removal::not_found:
+            send_error(
+                res, Dialect::ark,
+                {404, "ResourceNotFound", "The specified task " + std::string(req.matches[1]) + " is not found", "id"});
+            return;
+        }
+      });
 }
 
 }  // namespace seedance_emu

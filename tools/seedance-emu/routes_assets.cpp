@@ -75,10 +75,14 @@ void add_asset_routes(Emulator& emu) {
       if (!emu.assets().has_group(a.group_id)) invalid("GroupId", "asset group " + a.group_id + " does not exist");
       a.name = required_string(*body, "Name");
       std::string type = required_string(*body, "AssetType");
-      if (type == "Image") a.type = MediaType::image;
-      else if (type == "Video") a.type = MediaType::video;
-      else if (type == "Audio") a.type = MediaType::audio;
-      else invalid("AssetType", "must be Image, Video or Audio, got \"" + type + "\"");
+      if (type == "Image")
+        a.type = MediaType::image;
+      else if (type == "Video")
+        a.type = MediaType::video;
+      else if (type == "Audio")
+        a.type = MediaType::audio;
+      else
+        invalid("AssetType", "must be Image, Video or Audio, got \"" + type + "\"");
       a.url = required_string(*body, "URL");
       if (!is_http_url(a.url) && !(a.url.starts_with("data:") && a.type != MediaType::video))
         invalid("URL", "must be an http(s) URL (or a base64 data URI for images and audio)");

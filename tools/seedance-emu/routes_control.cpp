@@ -23,7 +23,8 @@ void add_control_routes(Emulator& emu) {
     Fault f;
     try {
       auto kind = parse_fault_kind(body.value("kind", std::string()));
-      if (!kind) return bad(res, "kind must be 429, 500, 503, hang, drop, malformed_json, moderation, unknown_status or expire");
+      if (!kind)
+        return bad(res, "kind must be 429, 500, 503, hang, drop, malformed_json, moderation, unknown_status or expire");
       f.kind = *kind;
       f.method = body.value("method", std::string("*"));
       if (f.method != "*" && f.method != "GET" && f.method != "POST" && f.method != "DELETE")
@@ -37,8 +38,10 @@ void add_control_routes(Emulator& emu) {
       return bad(res, std::string("bad field type: ") + e.what());
     }
     if (f.count < 1) return bad(res, "count must be at least 1");
-    if (f.kind == FaultKind::expire) emu.tasks().expire_urls();
-    else emu.faults().add(f);
+    if (f.kind == FaultKind::expire)
+      emu.tasks().expire_urls();
+    else
+      emu.faults().add(f);
     res.set_content(R"({"ok":true})", "application/json");
   });
   svr.Get("/_emu/requests", [&emu](const httplib::Request&, httplib::Response& res) {

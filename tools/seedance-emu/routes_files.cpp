@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <memory>
+#include <regex>
 
 #include "emulator.hpp"
 
@@ -13,32 +14,35 @@ namespace {
 
 void s3_error(httplib::Response& res, int status, const char* code, const char* message) {
   res.status = status;
-  res.set_content(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") + code +
-                      "</Code><Message>" + message + "</Message></Error>\n",
+  res.set_content(std::string("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>") + code + "</Code><Message>" +
+                      message + "</Message></Error>\n",
                   "application/xml");
 }
 
-// Parses a single "bytes=a-b", "bytes=a-" or "bytes=-n" against `size`.
-// Returns false for a syntactically valid but unsatisfiable range.
-bool parse_range(const std::string& header, std::uint64_t size, std::uint64_t& first, std::uint64_t& last) {
-  if (!header.starts_with("bytes=") || header.find(',') != std::string::npos) return false;
-  std::string spec = header.substr(6);
-  auto dash = spec.find('-');
-  if (dash == std::string::npos) return false;
+enum class RangeResult { whole, part, unsatisfiable };
+
+// A single "bytes=a-b", "bytes=a-" or "bytes=-n" against `size`. Like S3, a
+// header we do not understand (or several ranges) gets the whole object.
+RangeResult parse_range(const std::string& header, std::uint64_t size, std::uint64_t& first, std::uint64_t& last) {
+  static const std::regex single(R"(bytes=(\d*)-(\d*))");
+  std::smatch m;
+  if (!std::regex_match(header, m, single) || (m[1].length() == 0 && m[2].length() == 0)) return RangeResult::whole;
   try {
-    std::string a = spec.substr(0, dash), b = spec.substr(dash + 1);
-    if (a.empty()) {  // suffix: the last n bytes
-      std::uint64_t n = std::stoull(b);
-      if (n == 0 || size == 0) return false;
+    if (m[1].length() == 0) {  // suffix: the last n bytes
+      std::uint64_t n = std::stoull(m[2]);
+      if (n == 0) return RangeResult::unsatisfiable;
       first = n >= size ? 0 : size - n;
       last = size - 1;
-      return true;
+      return RangeResult::part;
     }
-    first = std::stoull(a);
-    last = b.empty() ? size - 1 : std::min<std::uint64_t>(std::stoull(b), size - 1);
-    return first < size && first <= last;
-  } catch (const std::exception&) {
-    return false;
+    first = std::stoull(m[1]);
+    last = m[2].length() == 0 ? std::max(first, size - 1) : std::stoull(m[2]);
+    if (last < first) return RangeResult::whole;  // syntactically invalid: ignored
+    if (first >= size) return RangeResult::unsatisfiable;
+    last = std::min(last, size - 1);
+    return RangeResult::part;
+  } catch (const std::out_of_range&) {
+    return RangeResult::unsatisfiable;
   }
 }
 
@@ -60,8 +64,13 @@ void add_file_routes(Emulator& emu) {
 
     std::uint64_t first = 0, last = size - 1;
     res.status = 200;
-    if (req.has_header("Range")) {
-      if (!parse_range(req.get_header_value("Range"), size, first, last)) {
+    auto range =
+        req.has_header("Range") ? parse_range(req.get_header_value("Range"), size, first, last) : RangeResult::whole;
+    if (range == RangeResult::whole) {
+      first = 0;
+      last = size - 1;
+    } else {
+      if (range == RangeResult::unsatisfiable) {
         res.set_header("Content-Range", "bytes */" + std::to_string(size));
         return s3_error(res, 416, "InvalidRange", "The requested range is not satisfiable");
       }

@@ -13,11 +13,15 @@ namespace {
 
 std::string flat_status(Phase p) {
   switch (p) {
-    case Phase::queued: return "queued";
-    case Phase::running: return "processing";
-    case Phase::succeeded: return "completed";
+    case Phase::queued:
+      return "queued";
+    case Phase::running:
+      return "processing";
+    case Phase::succeeded:
+      return "completed";
     case Phase::failed:
-    case Phase::cancelled: return "failed";
+    case Phase::cancelled:
+      return "failed";
   }
   return "failed";
 }

@@ -12,11 +12,15 @@ namespace {
 
 std::string gateway_status(const TaskView& v) {
   switch (v.phase) {
-    case Phase::queued: return v.not_started ? "NOT_START" : "QUEUED";
-    case Phase::running: return "IN_PROGRESS";
-    case Phase::succeeded: return "SUCCESS";
+    case Phase::queued:
+      return v.not_started ? "NOT_START" : "QUEUED";
+    case Phase::running:
+      return "IN_PROGRESS";
+    case Phase::succeeded:
+      return "SUCCESS";
     case Phase::failed:
-    case Phase::cancelled: return "FAILURE";
+    case Phase::cancelled:
+      return "FAILURE";
   }
   return "FAILURE";
 }
@@ -72,7 +76,8 @@ void add_gateway_routes(Emulator& emu) {
   emu.api("GET", R"(/v1/video/generations/([^/]+))", [&emu](const httplib::Request& req, httplib::Response& res) {
     auto v = emu.tasks().view(req.matches[1], emu.base_url());
     if (!v || v->dialect != Dialect::gateway) {
-      send_error(res, Dialect::gateway, {404, "task_not_exist", "task " + std::string(req.matches[1]) + " does not exist", ""});
+      send_error(res, Dialect::gateway,
+                 {404, "task_not_exist", "task " + std::string(req.matches[1]) + " does not exist", ""});
       return;
     }
     res.set_content(gateway_task_json(*v, take_unknown_status(emu, req)).dump(), "application/json");

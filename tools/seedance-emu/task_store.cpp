@@ -12,9 +12,12 @@ namespace {
 
 std::string new_task_id(Dialect d) {
   switch (d) {
-    case Dialect::gateway: return "asyn" + random_hex(24);
-    case Dialect::flat: return "video_" + random_hex(24);
-    case Dialect::ark: return make_id("cgt-");
+    case Dialect::gateway:
+      return "asyn" + random_hex(24);
+    case Dialect::flat:
+      return "video_" + random_hex(24);
+    case Dialect::ark:
+      return make_id("cgt-");
   }
   return random_hex(24);
 }

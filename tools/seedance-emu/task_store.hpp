@@ -30,10 +30,10 @@ struct TaskView {
   Dialect dialect = Dialect::gateway;
   Generation gen;  // without pictures
   Phase phase = Phase::queued;
-  bool not_started = false;  // the early part of "queued" (the gateway's NOT_START)
-  int progress = 0;          // percent
+  bool not_started = false;                                     // the early part of "queued" (the gateway's NOT_START)
+  int progress = 0;                                             // percent
   std::int64_t created_at = 0, started_at = 0, updated_at = 0;  // unix seconds
-  std::string video_url, last_frame_url;  // succeeded only
+  std::string video_url, last_frame_url;                        // succeeded only
   std::optional<Failure> failure;
 };
 

@@ -12,8 +12,8 @@ namespace {
 
 struct MediaSlot {
   MediaType type;
-  const char* field;       // "image_url"
-  const char* roles[3];    // accepted role values
+  const char* field;     // "image_url"
+  const char* roles[3];  // accepted role values
 };
 
 constexpr MediaSlot kSlots[] = {
@@ -46,7 +46,8 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   if (!body.is_object()) invalid("body", "the request body must be a JSON object");
   Generation g;
   g.model = d == Dialect::ark
-                ? rules::required_model(body, {"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128"})
+                ? rules::required_model(body, {"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128",
+                                               "dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"})
                 : rules::required_model(body, {"seedance", "seedance-2.0", "seedance-2.0-mini"});
 
   auto content_it = body.find("content");
@@ -89,8 +90,8 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
         invalid(at + ".role", "role " + item["role"].dump() + " is not valid for " + slot.field);
       role = item["role"].get<std::string>();
     }
-    auto picture = rules::check_media(slot.type, (*media)["url"].get<std::string>(), at + "." + slot.field + ".url",
-                                      assets);
+    auto picture =
+        rules::check_media(slot.type, (*media)["url"].get<std::string>(), at + "." + slot.field + ".url", assets);
     ++counts[rank - 1];
     if (role == "first_frame") {
       ++first, first_index = i;
@@ -110,8 +111,9 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   // An image without a role is a first frame only when it is the only media item.
   if (unroled_images > 0) {
     if (images != 1 || videos + audios > 0)
-      invalid("content", "every image needs a role (first_frame, last_frame or reference_image) unless it is the "
-                         "only media item");
+      invalid("content",
+              "every image needs a role (first_frame, last_frame or reference_image) unless it is the "
+              "only media item");
     ++first;
   }
   if (first + last > 0 && refs > 0)
@@ -119,30 +121,32 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   if (first > 1) invalid("content", "at most one first_frame image is allowed");
   if (last > 1) invalid("content", "at most one last_frame image is allowed");
   if (last == 1 && first == 0) invalid("content", "a last_frame image needs a first_frame image");
-  if (last == 1 && last_index < first_index) invalid("content", "the first_frame image must come before the last_frame");
+  if (last == 1 && last_index < first_index)
+    invalid("content", "the first_frame image must come before the last_frame");
   if (first + last == 0) g.first_frame.reset(), g.last_frame.reset();
-  rules::check_counts(images, videos, audios, "content");
+  rules::check_counts(images, videos, audios, {"content", "content", "content"});
   if (texts == 0 && images + videos + audios == 0) missing("content[0].text");
   rules::check_prompt(prompt, "content[0].text", images, videos, audios);
 
   g.mode = images + videos + audios == 0 ? "text_to_video"
-           : last                       ? "first_last_frame"
-           : first                      ? "first_frame"
-                                        : "reference";
+           : last                        ? "first_last_frame"
+           : first                       ? "first_frame"
+                                         : "reference";
   check_tools(body, g);
   if (g.web_search && g.mode != "text_to_video") invalid("tools", "web_search is only supported for text-to-video");
 
   g.resolution = rules::optional_enum(body, "resolution", "720p", rules::is_resolution, "480p, 720p, 1080p");
   rules::check_model_resolution(g.model, g.resolution);
-  g.ratio = rules::optional_enum(body, "ratio", "adaptive", rules::is_ratio, "16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive");
+  g.ratio =
+      rules::optional_enum(body, "ratio", "adaptive", rules::is_ratio, "16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive");
   g.duration = rules::optional_duration(body, "duration", 5);
   g.generate_audio = rules::optional_bool(body, "generate_audio", true);
   g.watermark = rules::optional_bool(body, "watermark", false);
   g.return_last_frame = rules::optional_bool(body, "return_last_frame", false);
   g.seed = rules::optional_seed(body);
-  g.service_tier = rules::optional_enum(body, "service_tier", "default",
-                                        [](const std::string& s) { return s == "default" || s == "flex"; },
-                                        "default, flex");
+  g.service_tier = rules::optional_enum(
+      body, "service_tier", "default", [](const std::string& s) { return s == "default" || s == "flex"; },
+      "default, flex");
   if (auto cb = body.find("callback_url"); cb != body.end() && !cb->is_null())
     if (!cb->is_string() || !is_http_url(cb->get<std::string>())) invalid("callback_url", "must be an http(s) URL");
   resolve_output_size(g);

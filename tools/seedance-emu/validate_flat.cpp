@@ -3,8 +3,8 @@
 // has no resolution field.
 #include <string>
 
-#include "validate.hpp"
 #include "seedreel/limits.hpp"
+#include "validate.hpp"
 #include "validate_rules.hpp"
 
 namespace seedance_emu {
@@ -38,7 +38,8 @@ std::optional<Picture> check_frame(const nlohmann::json& body, const char* key, 
 Generation validate_flat_request(const nlohmann::json& body, const AssetStore& assets) {
   if (!body.is_object()) invalid("body", "the request body must be a JSON object");
   Generation g;
-  g.model = rules::required_model(body, {"seedance_2_0", "seedance_2_0_fast", "seedance_2_0_pro", "seedance_2_0_fast_pro"});
+  g.model =
+      rules::required_model(body, {"seedance_2_0", "seedance_2_0_fast", "seedance_2_0_pro", "seedance_2_0_fast_pro"});
 
   std::string prompt;
   if (auto it = body.find("prompt"); it != body.end() && !it->is_null()) {
@@ -60,17 +61,17 @@ Generation validate_flat_request(const nlohmann::json& body, const AssetStore& a
   if (limits && limits->requires_reference_video && videos == 0)
     invalid("referenceVideos", "model " + g.model + " requires at least one reference video");
   int frame_images = int(has_first) + int(has_last);
-  rules::check_counts(images + frame_images, videos, audios, audios > 0 ? "referenceAudios" : "referenceImages");
+  rules::check_counts(images + frame_images, videos, audios, {"referenceImages", "referenceVideos", "referenceAudios"});
   if (prompt.empty() && frame_images + images + videos + audios == 0) missing("prompt");
   rules::check_prompt(prompt, "prompt", images + frame_images, videos, audios);
 
   g.mode = frame_images + images + videos + audios == 0 ? "text_to_video"
-           : has_last                                    ? "first_last_frame"
-           : has_first                                   ? "first_frame"
-                                                         : "reference";
+           : has_last                                   ? "first_last_frame"
+           : has_first                                  ? "first_frame"
+                                                        : "reference";
   g.duration = rules::optional_duration(body, "duration", 5);
-  g.ratio = rules::optional_enum(body, "aspect_ratio", "16:9", rules::is_ratio,
-                                 "16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive");
+  g.ratio =
+      rules::optional_enum(body, "aspect_ratio", "16:9", rules::is_ratio, "16:9, 4:3, 1:1, 3:4, 9:16, 21:9, adaptive");
   g.generate_audio = rules::optional_bool(body, "generateAudio", true);
   g.resolution = "720p";
   resolve_output_size(g);

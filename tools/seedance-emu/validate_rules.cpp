@@ -10,8 +10,8 @@
 namespace seedance_emu {
 
 void invalid(const std::string& param, const std::string& message) {
-  throw ApiError{400, "InvalidParameter", "The parameter `" + param + "` specified in the request is not valid: " +
-                                              message, param};
+  throw ApiError{400, "InvalidParameter",
+                 "The parameter `" + param + "` specified in the request is not valid: " + message, param};
 }
 
 void missing(const std::string& param) {
@@ -47,7 +47,7 @@ namespace rules {
 namespace {
 
 bool mime_allowed(MediaType type, const std::string& mime) {
-  static const char* kImage[] = {"image/jpeg", "image/jpg", "image/png", "image/webp",
+  static const char* kImage[] = {"image/jpeg", "image/jpg",  "image/png", "image/webp",
                                  "image/bmp",  "image/tiff", "image/gif"};
   static const char* kAudio[] = {"audio/wav", "audio/x-wav", "audio/wave", "audio/mpeg", "audio/mp3"};
   if (type == MediaType::image) return std::find(std::begin(kImage), std::end(kImage), mime) != std::end(kImage);
@@ -58,8 +58,8 @@ bool mime_allowed(MediaType type, const std::string& mime) {
 void check_picture(const Picture& p, const std::string& param) {
   const auto& lim = seedreel::media_limits();
   if (!lim.image_side.contains(p.width) || !lim.image_side.contains(p.height))
-    invalid(param, "image is " + std::to_string(p.width) + "x" + std::to_string(p.height) +
-                       ", each side must be 300-6000 px");
+    invalid(param,
+            "image is " + std::to_string(p.width) + "x" + std::to_string(p.height) + ", each side must be 300-6000 px");
   double aspect = double(p.width) / p.height;
   if (!lim.aspect.contains(aspect))
     invalid(param, "image aspect ratio (width/height) must be 0.4-2.5, got " + std::to_string(aspect));
@@ -75,8 +75,8 @@ std::optional<Picture> check_media(MediaType type, const std::string& url, const
     auto asset = assets.find(url.substr(8));
     if (!asset) invalid(param, "asset " + url.substr(8) + " does not exist");
     if (asset->type != type)
-      invalid(param, "asset " + asset->id + " is of type " + std::string(to_string(asset->type)) +
-                         ", expected " + std::string(to_string(type)));
+      invalid(param, "asset " + asset->id + " is of type " + std::string(to_string(asset->type)) + ", expected " +
+                         std::string(to_string(type)));
     return asset->picture;
   }
   if (url.starts_with("data:")) {
@@ -109,10 +109,14 @@ void check_prompt(const std::string& text, const std::string& param, int images,
     unsigned char c = text[i];
     char32_t cp = c;
     int len = 1;
-    if (c >= 0xF0 && i + 3 < text.size()) cp = ((c & 7u) << 18) | ((text[i + 1] & 63u) << 12) | ((text[i + 2] & 63u) << 6) | (text[i + 3] & 63u), len = 4;
-    else if (c >= 0xE0 && i + 2 < text.size()) cp = ((c & 15u) << 12) | ((text[i + 1] & 63u) << 6) | (text[i + 2] & 63u), len = 3;
-    else if (c >= 0xC0 && i + 1 < text.size()) cp = ((c & 31u) << 6) | (text[i + 1] & 63u), len = 2;
-    bool ideograph = (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
+    if (c >= 0xF0 && i + 3 < text.size())
+      cp = ((c & 7u) << 18) | ((text[i + 1] & 63u) << 12) | ((text[i + 2] & 63u) << 6) | (text[i + 3] & 63u), len = 4;
+    else if (c >= 0xE0 && i + 2 < text.size())
+      cp = ((c & 15u) << 12) | ((text[i + 1] & 63u) << 6) | (text[i + 2] & 63u), len = 3;
+    else if (c >= 0xC0 && i + 1 < text.size())
+      cp = ((c & 31u) << 6) | (text[i + 1] & 63u), len = 2;
+    bool ideograph =
+        (cp >= 0x3400 && cp <= 0x9FFF) || (cp >= 0xF900 && cp <= 0xFAFF) || (cp >= 0x20000 && cp <= 0x2FFFF);
     bool space = cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r';
     if (ideograph) ++cjk;
     if (!space && !ideograph && !in_word) ++words;
@@ -130,19 +134,22 @@ void check_prompt(const std::string& text, const std::string& param, int images,
     long n = std::stol((*it)[2].str().substr(0, 6));
     int have = kind == "image" ? images : kind == "video" ? videos : audios;
     if (n < 1 || n > have)
-      invalid(param, "prompt refers to @" + kind + std::to_string(n) + " but the request has " +
-                         std::to_string(have) + " " + kind + (have == 1 ? "" : "s"));
+      invalid(param, "prompt refers to @" + kind + std::to_string(n) + " but the request has " + std::to_string(have) +
+                         " " + kind + (have == 1 ? "" : "s"));
   }
 }
 
-void check_counts(int images, int videos, int audios, const std::string& param) {
+void check_counts(int images, int videos, int audios, const CountParams& params) {
   const auto& lim = seedreel::media_limits();
-  if (images > lim.max_images) invalid(param, "at most 9 images are allowed, got " + std::to_string(images));
-  if (videos > lim.max_videos) invalid(param, "at most 3 reference videos are allowed, got " + std::to_string(videos));
-  if (audios > lim.max_audios) invalid(param, "at most 3 reference audios are allowed, got " + std::to_string(audios));
-  if (images + videos + audios > lim.max_files) invalid(param, "at most 12 media files are allowed per request");
+  if (images > lim.max_images) invalid(params.images, "at most 9 images are allowed, got " + std::to_string(images));
+  if (videos > lim.max_videos)
+    invalid(params.videos, "at most 3 reference videos are allowed, got " + std::to_string(videos));
+  if (audios > lim.max_audios)
+    invalid(params.audios, "at most 3 reference audios are allowed, got " + std::to_string(audios));
+  if (images + videos + audios > lim.max_files)
+    invalid(params.images, "at most 12 media files are allowed per request");
   if (audios > 0 && images + videos == 0)
-    invalid(param, "reference audio needs at least one image or video in the same request");
+    invalid(params.audios, "reference audio needs at least one image or video in the same request");
 }
 
 bool optional_bool(const nlohmann::json& body, const char* key, bool fallback) {
@@ -198,15 +205,16 @@ std::string required_model(const nlohmann::json& body, std::initializer_list<con
   for (const char* n : names)
     if (model == n) return model;
   throw ApiError{404, "InvalidEndpointOrModel.NotFound",
-                 "The model `" + model + "` does not exist or you do not have access to it; supported: " + list,
+                 "The parameter `model` specified in the request is not valid: model " + model +
+                     " does not exist or you do not have access to it; supported: " + list,
                  "model"};
 }
 
 void check_model_resolution(const std::string& model, const std::string& resolution) {
   const auto* limits = seedreel::find_model(model);
   if (limits && seedreel::resolution_rank(resolution) > seedreel::resolution_rank(limits->max_resolution))
-    invalid("resolution", "model " + model + " supports up to " + std::string(limits->max_resolution) + ", got " +
-                              resolution);
+    invalid("resolution",
+            "model " + model + " supports up to " + std::string(limits->max_resolution) + ", got " + resolution);
 }
 
 }  // namespace rules

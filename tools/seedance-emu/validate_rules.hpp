@@ -1,9 +1,8 @@
 #pragma once
 // Rules shared by the content-array and flat-field validators.
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
-
-#include <nlohmann/json.hpp>
 
 #include "assets.hpp"
 #include "generation.hpp"
@@ -19,8 +18,12 @@ std::optional<Picture> check_media(MediaType type, const std::string& url, const
 // references to items that exist.
 void check_prompt(const std::string& text, const std::string& param, int images, int videos, int audios);
 
-// Media counts of one request (images, videos, audio, total) and audio needing a visual.
-void check_counts(int images, int videos, int audios, const std::string& param);
+// Media counts of one request (images, videos, audio, total) and audio needing
+// a visual; errors name the parameter of the type at fault.
+struct CountParams {
+  std::string images, videos, audios;
+};
+void check_counts(int images, int videos, int audios, const CountParams& params);
 
 // Optional typed fields: absent keeps the default, a wrong type or value is InvalidParameter.
 bool optional_bool(const nlohmann::json& body, const char* key, bool fallback);

@@ -151,9 +151,12 @@ void render_video(const Generation& g, const std::filesystem::path& mp4, const s
   for (int i = 0; i < frames; ++i) {
     if (i % kFps == 0) seedreel::throw_if_interrupted(mp4.string());
     av::FramePtr f = blank_frame(w, h);
-    if (first && last) draw_blend(*f, **first, **last, i, frames);
-    else if (first) draw_drift(*f, **first, i);
-    else draw_pattern(*f, i);
+    if (first && last)
+      draw_blend(*f, **first, **last, i, frames);
+    else if (first)
+      draw_drift(*f, **first, i);
+    else
+      draw_pattern(*f, i);
     f->pts = i;
     venc.encode(f.get(), vsink);
     if (i == frames - 1) final_frame = std::move(f);

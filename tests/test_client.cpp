@@ -72,14 +72,14 @@ std::string slurp(const std::string& path) {
 struct ProviderCase {
   std::string name, create_prefix, model;
   bool flat;
-  bool emulated = true;  // false: checked from --dry-run (the emulator knows only Volcengine's Ark model ids)
+  bool emulated = true;  // false: checked from --dry-run only
 };
 const std::vector<ProviderCase> kProviders = {
     {"anyfast", "/v1/video/generations", "seedance", false},
     {"starrise", "/v1/video/generations", "seedance-2.0", false},
     {"xingchaoyiqing", "/v1/kyyvideo2/videos", "seedance_2_0_pro", true},
     {"ark-cn", "/contents/generations/tasks", "doubao-seedance-2-0-260128", false},
-    {"ark-intl", "/contents/generations/tasks", "dreamina-seedance-2-0-260128", false, false},
+    {"ark-intl", "/contents/generations/tasks", "dreamina-seedance-2-0-260128", false},
 };
 
 }  // namespace

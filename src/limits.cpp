@@ -29,9 +29,10 @@ constexpr std::array<OutputEntry, 18> kOutputSizes{{
     {"1080p", "3:4", {1248, 1664}}, {"1080p", "9:16", {1080, 1920}}, {"1080p", "21:9", {2208, 944}},
 }};
 
-// Gateway model names (seeds 000-004) and xingchaoyiqing's (seed 003).
+// Gateway model names (seeds 000-004), xingchaoyiqing's (seed 003) and the
+// upstream Ark model ids (Volcengine ark-cn: doubao-*, BytePlus ark-intl: dreamina-*).
 // "Mini and fast models stop at 720p".
-constexpr std::array<ModelLimits, 7> kModels{{
+constexpr std::array<ModelLimits, 11> kModels{{
     {"seedance", "1080p", false},
     {"seedance-2.0", "1080p", false},
     {"seedance-2.0-mini", "720p", false},
@@ -39,6 +40,10 @@ constexpr std::array<ModelLimits, 7> kModels{{
     {"seedance_2_0_fast", "720p", true},
     {"seedance_2_0_pro", "1080p", false},
     {"seedance_2_0_fast_pro", "720p", false},
+    {"doubao-seedance-2-0-260128", "1080p", false},
+    {"doubao-seedance-2-0-fast-260128", "720p", false},
+    {"dreamina-seedance-2-0-260128", "1080p", false},
+    {"dreamina-seedance-2-0-fast-260128", "720p", false},
 }};
 
 const MediaLimits kMediaLimits = [] {

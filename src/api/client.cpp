@@ -1,0 +1,321 @@
+#include "seedreel/client.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api/task_parse.hpp"
+#include "http/http.hpp"
+#include "seedreel/error.hpp"
+#include "util/atomic_file.hpp"
+#include "util/interrupt.hpp"
+
+namespace seedreel {
+
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+struct FileCloser {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using File = std::unique_ptr<std::FILE, FileCloser>;
+
+// Sleeps in short steps so Ctrl-C is honoured at once.
+void nap(double seconds, const std::string& subject) {
+  auto until = Clock::now() + std::chrono::duration<double>(seconds);
+  while (Clock::now() < until) {
+    throw_if_interrupted(subject);
+    auto left = std::chrono::duration<double>(until - Clock::now()).count();
+    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));
+  }
+  throw_if_interrupted(subject);
+}
+
+bool retryable_status(long status, bool idempotent) {
+  // A create may be retried only on answers that say no task was made;
+  // 502/504 come from a gateway that may already have forwarded it upstream.
+  if (status == 408 || status == 429 || status == 500 || status == 503) return true;
+  return idempotent && (status == 502 || status == 504);
+}
+
+}  // namespace
+
+struct Client::Impl {
+  Provider provider;
+  std::string key;
+  ClientOptions opt;
+  ClientStats stats;
+  std::mt19937 rng{std::random_device{}()};
+
+  http::Limits limits() const {
+    http::Limits l;
+    l.connect_timeout = opt.connect_timeout;
+    l.request_timeout = opt.request_timeout;
+    l.stall_timeout = std::max(5.0, opt.request_timeout);
+    return l;
+  }
+
+  void notice(const std::string& text) const {
+    if (opt.on_notice) opt.on_notice(text);
+  }
+
+  double backoff(int attempt, std::optional<double> retry_after) {
+    if (retry_after) return std::min(*retry_after, opt.retry_max);
+    double full = std::min(opt.retry_max, opt.retry_base * double(1 << std::min(attempt - 1, 20)));
+    return full * std::uniform_real_distribution<double>(0.5, 1.0)(rng);  // jitter spreads a thundering herd
+  }
+
+  // One API call with retries; returns the parsed JSON answer. `idempotent`
+  // false: never repeat a request that may have reached the server.
+  json call(const std::string& method, const std::string& url, const std::string& body, bool idempotent,
+            bool* maybe_created = nullptr) {
+    http::Request req{method, url, {}, body};
+    if (!key.empty()) req.headers.push_back("Authorization: Bearer " + key);
+    req.headers.push_back("Accept: application/json");
+    const std::string subject = http::redact_url(url);
+    auto lost = [&](const std::string& why) -> Error {
+      if (maybe_created) *maybe_created = true;
+      return Error(ErrorKind::api, subject,
+                   fmt::format("{}; the request may have reached the server and created a task, so it is not "
+                               "repeated automatically (it is in the journal; check the provider's console before "
+                               "submitting again)",
+                               why));
+    };
+    for (int attempt = 1;; ++attempt) {
+      throw_if_interrupted(subject);
+      ++stats.requests;
+      std::optional<double> retry_after;
+      std::string why;
+      ErrorKind kind = ErrorKind::network;  // api once the server answered
+      try {
+        http::Response r = http::perform(req, limits());
+        if (r.status >= 200 && r.status < 300) {
+          json j = json::parse(r.body, nullptr, false);
+          if (!j.is_discarded() && (j.is_object() || j.is_array())) return j;
+          kind = ErrorKind::api;
+          why = fmt::format("malformed JSON in the answer (HTTP {}, {} bytes)", r.status, r.body.size());
+          if (!idempotent) throw lost(why);
+        } else if (retryable_status(r.status, idempotent)) {
+          kind = ErrorKind::api;
+          retry_after = r.retry_after();
+          why = describe_api_error(r.status, r.body);
+        } else if (!idempotent && (r.status == 502 || r.status == 504)) {
+          throw lost(fmt::format("HTTP {} from a gateway", r.status));
+        } else {
+          throw api_error(r.status, r.body, subject);
+        }
+      } catch (const http::TransportError& e) {
+        if (!idempotent && e.maybe_sent()) throw lost(fmt::format("no answer ({})", e.what()));
+        why = e.what();
+      }
+      if (attempt >= opt.max_attempts)
+        throw Error(kind, subject, fmt::format("{} (gave up after {} attempts)", why, attempt));
+      double wait = backoff(attempt, retry_after);
+      ++stats.retries;
+      notice(fmt::format("{} {}: {}; retrying in {:.1f} s (attempt {} of {})", method, subject, why, wait, attempt + 1,
+                         opt.max_attempts));
+      nap(wait, subject);
+    }
+  }
+
+  std::string id_from_create(const json& j, const std::string& subject) {
+    // content_array: {task_id} (some gateways wrap it in data); flat: {id}; ark: {id}.
+    for (const json* node : {&j, j.contains("data") && j["data"].is_object() ? &j["data"] : nullptr}) {
+      if (!node) continue;
+      for (const char* key : {"task_id", "id"})
+        if (node->contains(key) && (*node)[key].is_string() && !(*node)[key].get<std::string>().empty())
+          return (*node)[key].get<std::string>();
+    }
+    throw Error(ErrorKind::api, subject, fmt::format("the create answer has no task id ('task_id' or 'id'): {}", j.dump().substr(0, 200)));
+  }
+};
+
+Client::Client(Provider provider, std::string api_key, ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->provider = std::move(provider);
+  impl_->key = std::move(api_key);
+  impl_->opt = std::move(options);
+}
+
+Client::~Client() = default;
+
+const Provider& Client::provider() const noexcept { return impl_->provider; }
+const ClientStats& Client::stats() const noexcept { return impl_->stats; }
+
+std::string Client::create(const std::string& body, bool* maybe_created) {
+  const auto& p = impl_->provider;
+  std::string url = p.url(p.create_path);
+  bool maybe = false;
+  json j;
+  try {
+    j = impl_->call("POST", url, body, false, &maybe);
+  } catch (...) {
+    if (maybe_created) *maybe_created = maybe;
+    throw;
+  }
+  try {
+    return impl_->id_from_create(j, http::redact_url(url));
+  } catch (...) {
+    if (maybe_created) *maybe_created = true;  // it answered 2xx: a task may exist
+    throw;
+  }
+}
+
+Task Client::poll(const std::string& id) {
+  const auto& p = impl_->provider;
+  std::string url = p.url(p.poll_path, id);
+  // A malformed answer to a GET is retried like a 5xx by call().
+  json j = impl_->call("GET", url, "", true);
+  Task t = parse_task_json(p.dialect, j, http::redact_url(url));
+  if (t.id.empty()) t.id = id;
+  return t;
+}
+
+Task Client::wait(const std::string& id) {
+  const auto start = Clock::now();
+  double interval = impl_->opt.poll_interval > 0 ? impl_->opt.poll_interval : impl_->provider.poll_interval;
+  for (;;) {
+    Task t = poll(id);
+    double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+    if (impl_->opt.on_poll) impl_->opt.on_poll(t, elapsed);
+    if (is_terminal(t.status)) return t;
+    if (impl_->opt.overall_timeout > 0 && elapsed + interval > impl_->opt.overall_timeout)
+      throw Error(ErrorKind::timeout, id,
+                  fmt::format("still {} after {:.0f} s; the task keeps running on the provider: fetch it later with "
+                              "`seedreel status {}` / `seedreel download {}`",
+                              to_string(t.status), elapsed, id, id));
+    nap(interval, id);
+  }
+}
+
+std::uint64_t Client::download(Task& task, const std::string& out) {
+  if (task.status != TaskStatus::succeeded || task.video_url.empty())
+    throw Error(ErrorKind::failed, task.id, fmt::format("nothing to download: the task is {}", to_string(task.status)));
+  AtomicFile target(out);
+  File file(std::fopen(target.temp_path().c_str(), "wb"));
+  if (!file) throw Error(ErrorKind::io, out, "cannot create the output file");
+  std::setvbuf(file.get(), nullptr, _IONBF, 0);  // curl hands over 128 kB blocks: write them as they come
+  http::DownloadProgress progress;
+  bool refreshed = false;
+  int drops = 0;
+  auto& stats = impl_->stats;
+  for (;;) {
+    std::string subject = http::redact_url(task.video_url);
+    throw_if_interrupted(out);
+    ++stats.requests;
+    long status = 0;
+    try {
+      status = http::download(task.video_url, file.get(), progress, impl_->limits());
+    } catch (const http::TransportError& e) {
+      if (++drops >= impl_->opt.max_attempts)
+        throw Error(ErrorKind::network, subject, fmt::format("download failed: {} (gave up after {} attempts)", e.what(), drops));
+      ++stats.resumes;
+      impl_->notice(fmt::format("download cut at {} of {} bytes ({}); resuming", progress.have,
+                                progress.total ? std::to_string(progress.total) : std::string("?"), e.what()));
+      nap(impl_->backoff(drops, std::nullopt) / 4, out);
+      continue;
+    }
+    if (status == 200 || status == 206) {
+      if (progress.total && progress.have < progress.total) {  // closed cleanly but short
+        if (++drops >= impl_->opt.max_attempts)
+          throw Error(ErrorKind::network, subject, fmt::format("download stopped at {} of {} bytes", progress.have, progress.total));
+        ++stats.resumes;
+        impl_->notice(fmt::format("download ended at {} of {} bytes; resuming", progress.have, progress.total));
+        continue;
+      }
+      if (progress.total && progress.have > progress.total)
+        throw Error(ErrorKind::network, subject, fmt::format("got {} bytes, Content-Length said {}", progress.have, progress.total));
+      break;
+    }
+    if (status == 416 && progress.total && progress.have == progress.total) break;
+    if (status == 416) {  // our partial file does not fit the resource: start over
+      if (std::fseek(file.get(), 0, SEEK_SET) != 0 || ftruncate(fileno(file.get()), 0) != 0)
+        throw Error(ErrorKind::io, out, "cannot rewind the partial download");
+      progress = {};
+      if (++drops >= impl_->opt.max_attempts) throw Error(ErrorKind::network, subject, "range not satisfiable");
+      continue;
+    }
+    if (status == 403 || status == 404 || status == 410) {
+      if (refreshed)
+        throw Error(ErrorKind::failed, subject,
+                    fmt::format("the download URL answers HTTP {} even after a fresh poll; the result has expired", status));
+      refreshed = true;
+      ++stats.refreshes;
+      impl_->notice(fmt::format("download URL answered HTTP {} (expired); polling the task for a fresh one", status));
+      Task fresh = poll(task.id);
+      if (fresh.status != TaskStatus::succeeded || fresh.video_url.empty())
+        throw Error(ErrorKind::failed, task.id,
+                    fmt::format("the download URL expired and the task is now {}", to_string(fresh.status)));
+      task = fresh;
+      continue;
+    }
+    throw Error(ErrorKind::api, subject, fmt::format("HTTP {} while downloading", status));
+  }
+  if (std::fflush(file.get()) != 0) throw Error(ErrorKind::io, out, "cannot write the output file");
+  file.reset();
+  if (progress.have == 0) throw Error(ErrorKind::api, http::redact_url(task.video_url), "the download is empty");
+  target.commit();
+  return progress.have;
+}
+
+void Client::cancel(const std::string& id) {
+  const auto& p = impl_->provider;
+  if (p.cancel_path.empty())
+    throw Error(ErrorKind::usage, p.name, "this provider offers no way to cancel a task (only Ark dialect providers do)");
+  std::string url = p.url(p.cancel_path, id);
+  const std::string subject = http::redact_url(url);
+  // DELETE is idempotent; an empty 2xx body is the usual answer.
+  http::Request req{"DELETE", url, {}, ""};
+  if (!impl_->key.empty()) req.headers.push_back("Authorization: Bearer " + impl_->key);
+  for (int attempt = 1;; ++attempt) {
+    throw_if_interrupted(subject);
+    ++impl_->stats.requests;
+    try {
+      http::Response r = http::perform(req, impl_->limits());
+      if (r.status >= 200 && r.status < 300) return;
+      if (!retryable_status(r.status, true) || attempt >= impl_->opt.max_attempts) throw api_error(r.status, r.body, subject);
+      nap(impl_->backoff(attempt, r.retry_after()), subject);
+    } catch (const http::TransportError& e) {
+      if (attempt >= impl_->opt.max_attempts) throw Error(ErrorKind::network, subject, e.what());
+      nap(impl_->backoff(attempt, std::nullopt), subject);
+    }
+    ++impl_->stats.retries;
+  }
+}
+
+std::string Client::create_asset_group(const std::string& name) {
+  const auto& p = impl_->provider;
+  if (p.asset_group_path.empty()) throw Error(ErrorKind::usage, p.name, "this provider has no asset API");
+  std::string url = p.url(p.asset_group_path);
+  json j = impl_->call("POST", url, json{{"model", "volc-asset"}, {"Name", name}}.dump(), false);
+  if (!j.contains("Id") || !j["Id"].is_string())
+    throw Error(ErrorKind::api, http::redact_url(url), "the answer has no 'Id'");
+  return j["Id"];
+}
+
+std::string Client::create_asset(const std::string& group, const std::string& name, const std::string& type,
+                                 const std::string& url_of_media) {
+  const auto& p = impl_->provider;
+  if (p.asset_create_path.empty()) throw Error(ErrorKind::usage, p.name, "this provider has no asset API");
+  std::string url = p.url(p.asset_create_path);
+  json body = {{"model", "volc-asset"}, {"GroupId", group}, {"Name", name}, {"AssetType", type}, {"URL", url_of_media}};
+  json j = impl_->call("POST", url, body.dump(), false);
+  if (!j.contains("Id") || !j["Id"].is_string())
+    throw Error(ErrorKind::api, http::redact_url(url), "the answer has no 'Id'");
+  return j["Id"];
+}
+
+Task parse_task(Dialect dialect, const std::string& body, const std::string& subject) {
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) throw Error(ErrorKind::api, subject, "malformed JSON in the task answer");
+  return parse_task_json(dialect, j, subject);
+}
+
+}  // namespace seedreel

@@ -1,0 +1,262 @@
+#include "seedreel/provider.hpp"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <array>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "seedreel/error.hpp"
+#include "seedreel/limits.hpp"
+
+namespace seedreel {
+
+namespace {
+
+constexpr std::array<std::pair<Dialect, std::string_view>, 3> kDialects{{
+    {Dialect::content_array, "content_array"},
+    {Dialect::flat, "flat"},
+    {Dialect::ark, "ark"},
+}};
+
+ModelProfile model_from_limits(std::string_view name) {
+  const ModelLimits* m = find_model(name);
+  // Built-in profiles only name models the limits table has.
+  return {std::string(name), std::string(m ? m->max_resolution : "1080p"), m && m->requires_reference_video};
+}
+
+// What a profile of each dialect looks like before naming a host.
+Provider dialect_template(Dialect d) {
+  Provider p;
+  p.dialect = d;
+  switch (d) {
+    case Dialect::content_array:
+      // seeds 000-002, 004: New-API gateways.
+      p.create_path = "/v1/video/generations";
+      p.poll_path = "/v1/video/generations/{id}";
+      p.asset_group_path = "/volc/asset/CreateAssetGroup";
+      p.asset_create_path = "/volc/asset/CreateAsset";
+      p.poll_interval = 5;
+      p.params = {"resolution", "ratio", "duration", "generate_audio", "watermark", "web_search", "return_last_frame"};
+      break;
+    case Dialect::flat:
+      // seed 003: flat fields, URLs and asset:// only, no resolution or tools.
+      p.create_path = "/v1/kyyvideo2/videos";
+      p.poll_path = "/v1/result/{id}";
+      p.poll_interval = 10;
+      p.data_uris = false;
+      p.params = {"ratio", "duration", "generate_audio"};
+      break;
+    case Dialect::ark:
+      // Volcengine Ark / BytePlus ModelArk video generation task API.
+      p.create_path = "/contents/generations/tasks";
+      p.poll_path = "/contents/generations/tasks/{id}";
+      p.cancel_path = "/contents/generations/tasks/{id}";
+      p.poll_interval = 10;
+      p.params = {"resolution", "ratio", "duration", "generate_audio", "watermark", "web_search", "seed", "return_last_frame"};
+      break;
+  }
+  return p;
+}
+
+Provider builtin(std::string name, Dialect d, std::string base, std::vector<std::string_view> model_names) {
+  Provider p = dialect_template(d);
+  p.name = std::move(name);
+  p.base_url = std::move(base);
+  for (auto m : model_names) p.models.push_back(model_from_limits(m));
+  p.default_model = p.models.front().name;
+  return p;
+}
+
+const std::vector<Provider> kBuiltins = {
+    builtin("anyfast", Dialect::content_array, "https://www.anyfast.ai", {"seedance", "seedance-2.0", "seedance-2.0-mini"}),
+    builtin("starrise", Dialect::content_array, "https://ai.alad.com", {"seedance-2.0", "seedance", "seedance-2.0-mini"}),
+    // seedance_2_0 and _fast need a reference video, so the default is the Pro model.
+    builtin("xingchaoyiqing", Dialect::flat, "https://zcbservice.aizfw.cn/kyyReactApiServer",
+            {"seedance_2_0_pro", "seedance_2_0_fast_pro", "seedance_2_0", "seedance_2_0_fast"}),
+    builtin("ark-cn", Dialect::ark, "https://ark.cn-beijing.volces.com/api/v3",
+            {"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128"}),
+    builtin("ark-intl", Dialect::ark, "https://ark.ap-southeast.bytepluses.com/api/v3",
+            {"dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"}),
+};
+
+std::string env(const char* name) {
+  const char* v = std::getenv(name);
+  return v ? v : "";
+}
+
+std::filesystem::path config_dir() {
+  if (auto x = env("XDG_CONFIG_HOME"); !x.empty()) return std::filesystem::path(x) / "seedreel";
+  if (auto h = env("HOME"); !h.empty()) return std::filesystem::path(h) / ".config" / "seedreel";
+  return {};
+}
+
+bool is_http_url(std::string_view url) { return url.rfind("http://", 0) == 0 || url.rfind("https://", 0) == 0; }
+
+std::string strip_slash(std::string s) {
+  while (!s.empty() && s.back() == '/') s.pop_back();
+  return s;
+}
+
+Provider parse_profile(const nlohmann::json& j, const std::string& file) {
+  auto need = [&](const char* key) -> std::string {
+    if (!j.contains(key) || !j[key].is_string() || j[key].get<std::string>().empty())
+      throw Error(ErrorKind::input, file, fmt::format("a provider profile needs a string '{}'", key));
+    return j[key].get<std::string>();
+  };
+  auto name = need("name");
+  auto dialect = parse_dialect(need("dialect"));
+  if (!dialect) throw Error(ErrorKind::input, file, fmt::format("provider {}: dialect must be content_array, flat or ark", name));
+  Provider p = dialect_template(*dialect);
+  p.name = name;
+  p.base_url = strip_slash(need("base_url"));
+  if (!is_http_url(p.base_url)) throw Error(ErrorKind::input, file, fmt::format("provider {}: base_url must be http(s)", name));
+  auto str = [&](const char* key, std::string& into) {
+    if (j.contains(key)) {
+      if (!j[key].is_string()) throw Error(ErrorKind::input, file, fmt::format("provider {}: '{}' must be a string", name, key));
+      into = j[key].get<std::string>();
+    }
+  };
+  str("create_path", p.create_path);
+  str("poll_path", p.poll_path);
+  str("cancel_path", p.cancel_path);
+  str("asset_group_path", p.asset_group_path);
+  str("asset_create_path", p.asset_create_path);
+  try {
+    if (j.contains("poll_interval")) p.poll_interval = j.at("poll_interval").get<double>();
+    if (j.contains("data_uris")) p.data_uris = j.at("data_uris").get<bool>();
+    if (j.contains("params")) p.params = j.at("params").get<std::vector<std::string>>();
+    if (j.contains("models")) {
+      p.models.clear();
+      for (const auto& m : j.at("models")) {
+        if (m.is_string()) {
+          p.models.push_back(model_from_limits(m.get<std::string>()));
+          continue;
+        }
+        ModelProfile mp = model_from_limits(m.at("name").get<std::string>());
+        if (m.contains("max_resolution")) mp.max_resolution = m.at("max_resolution").get<std::string>();
+        if (m.contains("requires_reference_video")) mp.requires_reference_video = m.at("requires_reference_video").get<bool>();
+        if (resolution_rank(mp.max_resolution) < 0)
+          throw Error(ErrorKind::input, file, fmt::format("provider {}: unknown max_resolution '{}'", name, mp.max_resolution));
+        p.models.push_back(std::move(mp));
+      }
+    }
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(ErrorKind::input, file, fmt::format("provider {}: {}", name, e.what()));
+  }
+  str("default_model", p.default_model);
+  if (p.default_model.empty() && !p.models.empty()) p.default_model = p.models.front().name;
+  if (p.default_model.empty()) throw Error(ErrorKind::input, file, fmt::format("provider {}: needs models or default_model", name));
+  if (!(p.poll_interval > 0)) throw Error(ErrorKind::input, file, fmt::format("provider {}: poll_interval must be > 0", name));
+  return p;
+}
+
+}  // namespace
+
+const char* to_string(Dialect dialect) noexcept {
+  for (const auto& [d, n] : kDialects)
+    if (d == dialect) return n.data();
+  return "unknown";
+}
+
+std::optional<Dialect> parse_dialect(std::string_view text) {
+  for (const auto& [d, n] : kDialects)
+    if (n == text) return d;
+  return std::nullopt;
+}
+
+const ModelProfile* Provider::find_model(std::string_view model) const {
+  auto it = std::find_if(models.begin(), models.end(), [&](const ModelProfile& m) { return m.name == model; });
+  return it == models.end() ? nullptr : &*it;
+}
+
+bool Provider::takes(std::string_view param) const { return std::find(params.begin(), params.end(), param) != params.end(); }
+
+std::string Provider::url(std::string_view path, std::string_view id) const {
+  std::string encoded;
+  for (unsigned char ch : id) {
+    if (std::isalnum(ch) || ch == '-' || ch == '_' || ch == '.' || ch == '~')
+      encoded += char(ch);
+    else
+      encoded += fmt::format("%{:02X}", ch);
+  }
+  std::string p(path);
+  if (auto at = p.find("{id}"); at != std::string::npos) p.replace(at, 4, encoded);
+  return base_url + p;
+}
+
+std::span<const Provider> builtin_providers() { return kBuiltins; }
+
+std::vector<Provider> load_provider_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error(ErrorKind::input, path, "cannot open provider file");
+  nlohmann::json j = nlohmann::json::parse(in, nullptr, false);
+  if (j.is_discarded()) throw Error(ErrorKind::input, path, "provider file is not valid JSON");
+  if (j.is_object() && j.contains("providers")) j = j["providers"];
+  if (!j.is_array()) throw Error(ErrorKind::input, path, "expected a JSON array of provider profiles");
+  std::vector<Provider> out;
+  for (const auto& item : j) {
+    if (!item.is_object()) throw Error(ErrorKind::input, path, "each provider profile must be an object");
+    out.push_back(parse_profile(item, path));
+  }
+  return out;
+}
+
+Provider resolve_provider(const std::string& name_flag, const std::string& base_url_flag) {
+  std::string name = !name_flag.empty() ? name_flag : env("SEEDREEL_PROVIDER");
+  if (name.empty()) name = "anyfast";
+
+  std::vector<Provider> user;
+  std::string file = env("SEEDREEL_PROVIDERS_FILE");
+  if (file.empty() && !config_dir().empty() && std::filesystem::exists(config_dir() / "providers.json"))
+    file = (config_dir() / "providers.json").string();
+  if (!file.empty()) user = load_provider_file(file);
+
+  std::optional<Provider> found;
+  for (const auto& p : user)
+    if (p.name == name) found = p;
+  if (!found)
+    for (const auto& p : kBuiltins)
+      if (p.name == name) found = p;
+  if (!found) {
+    std::vector<std::string> names;
+    for (const auto& p : kBuiltins) names.push_back(p.name);
+    for (const auto& p : user) names.push_back(p.name);
+    throw Error(ErrorKind::usage, "--provider", fmt::format("unknown provider '{}' (known: {})", name, fmt::join(names, ", ")));
+  }
+  std::string base = !base_url_flag.empty() ? base_url_flag : env("SEEDREEL_BASE_URL");
+  if (!base.empty()) {
+    if (!is_http_url(base)) throw Error(ErrorKind::usage, "--base-url", "must start with http:// or https://");
+    found->base_url = strip_slash(base);
+  }
+  return *found;
+}
+
+std::string load_api_key() {
+  if (auto k = env("SEEDREEL_API_KEY"); !k.empty()) return k;
+  std::string file = env("SEEDREEL_API_KEY_FILE");
+  if (file.empty()) {
+    if (config_dir().empty()) return "";
+    file = (config_dir() / "api-key").string();
+    if (!std::filesystem::exists(file)) return "";
+  }
+  struct stat st{};
+  if (::stat(file.c_str(), &st) != 0) throw Error(ErrorKind::usage, file, "cannot read the API key file");
+  if (st.st_mode & (S_IRWXG | S_IRWXO))
+    throw Error(ErrorKind::usage, file,
+                fmt::format("API key file is readable by group or others (mode {:o}); run: chmod 600 {}", st.st_mode & 0777, file));
+  std::ifstream in(file);
+  std::string key;
+  std::getline(in, key);
+  while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
+  while (!key.empty() && (key.front() == ' ' || key.front() == '\t')) key.erase(key.begin());
+  if (key.empty()) throw Error(ErrorKind::usage, file, "the API key file is empty");
+  return key;
+}
+
+}  // namespace seedreel

@@ -1,0 +1,285 @@
+#include "api/task_parse.hpp"
+
+#include <array>
+#include <cctype>
+#include <string_view>
+
+#include <fmt/format.h>
+
+namespace seedreel {
+
+namespace {
+
+using json = nlohmann::json;
+
+const json* at(const json& j, std::initializer_list<const char*> path) {
+  const json* node = &j;
+  for (const char* key : path) {
+    if (!node->is_object() || !node->contains(key)) return nullptr;
+    node = &(*node)[key];
+  }
+  return node;
+}
+
+std::string str(const json& j, std::initializer_list<const char*> path) {
+  const json* n = at(j, path);
+  if (!n || n->is_null()) return "";
+  if (n->is_string()) return n->get<std::string>();
+  return n->dump();
+}
+
+int parse_progress(const json* n) {
+  if (!n || n->is_null()) return -1;
+  if (n->is_number()) return int(n->get<double>() + 0.5);
+  if (n->is_string()) {
+    const auto& s = n->get_ref<const std::string&>();
+    try {
+      return int(std::stod(s) + 0.5);
+    } catch (...) {
+      return -1;
+    }
+  }
+  return -1;
+}
+
+// Known provider codes found inside a free-text reason ("... OutputAudioSensitiveContentDetected ...").
+std::string code_in_text(const std::string& text) {
+  static constexpr std::array<std::string_view, 6> markers{"SensitiveContentDetected", "InvalidParameter", "PrivacyInformation",
+                                                           "RateLimitExceeded", "QuotaExceeded", "ServerOverloaded"};
+  for (auto m : markers) {
+    auto at = text.find(m);
+    if (at == std::string::npos) continue;
+    auto begin = at, end = at + m.size();
+    auto word = [&](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_'; };
+    while (begin > 0 && word(text[begin - 1])) --begin;
+    while (end < text.size() && word(text[end])) ++end;
+    while (end > begin && text[end - 1] == '.') --end;
+    return text.substr(begin, end - begin);
+  }
+  return "";
+}
+
+std::string clip(std::string s, std::size_t n = 300) {
+  for (auto& c : s)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  if (s.size() > n) s = s.substr(0, n) + "…";
+  return s;
+}
+
+[[noreturn]] void unknown_status(const std::string& subject, const std::string& word, const char* field) {
+  throw Error(ErrorKind::api, subject, fmt::format("unknown task status '{}' in field '{}'", clip(word, 60), field));
+}
+
+Task parse_content_array(const json& j, const std::string& subject) {
+  const json* data = at(j, {"data"});
+  if (!data || !data->is_object()) {
+    std::string msg = str(j, {"message"});
+    throw Error(ErrorKind::api, subject,
+                msg.empty() ? "unexpected answer: no 'data' object" : fmt::format("gateway error: {}", clip(msg)));
+  }
+  const json* st = at(*data, {"status"});
+  if (!st || !st->is_string()) throw Error(ErrorKind::api, subject, "unexpected answer: no string field 'data.status'");
+  Task t;
+  t.id = str(*data, {"task_id"});
+  t.raw_status = st->get<std::string>();
+  const std::string& s = t.raw_status;
+  if (s == "NOT_START" || s == "SUBMITTED" || s == "QUEUED") t.status = TaskStatus::queued;
+  else if (s == "IN_PROGRESS" || s == "RUNNING") t.status = TaskStatus::running;
+  else if (s == "SUCCESS") t.status = TaskStatus::succeeded;
+  else if (s == "FAILURE" || s == "FAILED") t.status = TaskStatus::failed;
+  else unknown_status(subject, s, "data.status");
+  t.progress = parse_progress(at(*data, {"progress"}));
+  std::string upstream = str(*data, {"data", "status"});
+  if (t.status == TaskStatus::failed && (upstream == "expired" || upstream == "cancelled"))
+    t.status = upstream == "expired" ? TaskStatus::expired : TaskStatus::cancelled;
+  if (t.status == TaskStatus::succeeded) {
+    // Quirk: on SUCCESS fail_reason holds a copy of the URL; it is read only on FAILURE.
+    t.video_url = str(*data, {"result_url"});
+    if (t.video_url.empty()) t.video_url = str(*data, {"data", "content", "video_url"});
+    t.last_frame_url = str(*data, {"data", "content", "last_frame_url"});
+    if (t.video_url.empty())
+      throw Error(ErrorKind::api, subject, "task SUCCESS without a URL in 'data.result_url' or 'data.data.content.video_url'");
+  } else if (t.status == TaskStatus::failed) {
+    t.error_code = str(*data, {"data", "error", "code"});
+    t.error_message = str(*data, {"data", "error", "message"});
+    std::string reason = str(*data, {"fail_reason"});
+    if (t.error_message.empty()) t.error_message = reason;
+    if (t.error_code.empty()) t.error_code = code_in_text(reason);
+  }
+  if (const json* u = at(*data, {"data", "usage"}); u && !u->is_null()) t.usage = u->dump();
+  return t;
+}
+
+Task parse_flat(const json& j, const std::string& subject) {
+  const json* st = at(j, {"status"});
+  if (!st || !st->is_string()) throw Error(ErrorKind::api, subject, "unexpected answer: no string field 'status'");
+  Task t;
+  t.id = str(j, {"id"});
+  t.raw_status = st->get<std::string>();
+  const std::string& s = t.raw_status;
+  if (s == "queued") t.status = TaskStatus::queued;
+  else if (s == "processing") t.status = TaskStatus::running;
+  else if (s == "completed") t.status = TaskStatus::succeeded;
+  else if (s == "failed") t.status = TaskStatus::failed;
+  else unknown_status(subject, s, "status");
+  t.progress = parse_progress(at(j, {"progress"}));
+  if (t.status == TaskStatus::succeeded) {
+    t.video_url = str(j, {"video_url"});
+    if (t.video_url.empty()) throw Error(ErrorKind::api, subject, "task completed without 'video_url'");
+    json usage = json::object();
+    if (const json* d = at(j, {"actualDuration"}); d && !d->is_null()) usage["actualDuration"] = *d;
+    if (const json* k = at(j, {"totalTokens"}); k && !k->is_null()) usage["totalTokens"] = *k;
+    if (!usage.empty()) t.usage = usage.dump();
+  } else if (t.status == TaskStatus::failed) {
+    t.error_message = str(j, {"error"});
+    t.error_code = code_in_text(t.error_message);
+  }
+  return t;
+}
+
+Task parse_ark(const json& j, const std::string& subject) {
+  const json* st = at(j, {"status"});
+  if (!st || !st->is_string()) throw Error(ErrorKind::api, subject, "unexpected answer: no string field 'status'");
+  Task t;
+  t.id = str(j, {"id"});
+  t.raw_status = st->get<std::string>();
+  const std::string& s = t.raw_status;
+  if (s == "queued") t.status = TaskStatus::queued;
+  else if (s == "running") t.status = TaskStatus::running;
+  else if (s == "succeeded") t.status = TaskStatus::succeeded;
+  else if (s == "failed") t.status = TaskStatus::failed;
+  else if (s == "expired") t.status = TaskStatus::expired;
+  else if (s == "cancelled") t.status = TaskStatus::cancelled;
+  else unknown_status(subject, s, "status");
+  t.progress = parse_progress(at(j, {"progress"}));
+  if (t.status == TaskStatus::succeeded) {
+    t.video_url = str(j, {"content", "video_url"});
+    t.last_frame_url = str(j, {"content", "last_frame_url"});
+    if (t.video_url.empty()) throw Error(ErrorKind::api, subject, "task succeeded without 'content.video_url'");
+  }
+  if (const json* e = at(j, {"error"}); e && e->is_object()) {
+    t.error_code = str(*e, {"code"});
+    t.error_message = str(*e, {"message"});
+  }
+  if (const json* u = at(j, {"usage"}); u && !u->is_null()) t.usage = u->dump();
+  return t;
+}
+
+struct ApiProblem {
+  std::string code;
+  std::string message;
+};
+
+ApiProblem read_problem(const std::string& body) {
+  ApiProblem p;
+  json j = json::parse(body, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) {
+    p.message = clip(body, 200);
+    return p;
+  }
+  if (const json* e = at(j, {"error"}); e && e->is_object()) {
+    p.code = str(*e, {"code"});
+    p.message = str(*e, {"message"});
+  } else if (e && e->is_string()) {
+    p.message = e->get<std::string>();
+  }
+  if (p.message.empty()) p.message = str(j, {"message"});
+  if (p.message.empty()) p.message = str(j, {"msg"});
+  if (p.code.empty()) {
+    std::string c = str(j, {"code"});
+    if (!c.empty() && !std::isdigit(static_cast<unsigned char>(c[0])) && c != "success") p.code = c;
+  }
+  if (p.code.empty()) p.code = code_in_text(p.message);
+  p.message = clip(p.message);
+  return p;
+}
+
+}  // namespace
+
+const char* to_string(TaskStatus status) noexcept {
+  switch (status) {
+    case TaskStatus::queued: return "queued";
+    case TaskStatus::running: return "running";
+    case TaskStatus::succeeded: return "succeeded";
+    case TaskStatus::failed: return "failed";
+    case TaskStatus::expired: return "expired";
+    case TaskStatus::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+Task parse_task_json(Dialect dialect, const json& j, const std::string& subject) {
+  switch (dialect) {
+    case Dialect::content_array: return parse_content_array(j, subject);
+    case Dialect::flat: return parse_flat(j, subject);
+    case Dialect::ark: return parse_ark(j, subject);
+  }
+  throw Error(ErrorKind::api, subject, "unknown dialect");
+}
+
+bool is_moderation_code(const std::string& code) {
+  return code.find("SensitiveContent") != std::string::npos || code.find("PrivacyInformation") != std::string::npos;
+}
+
+std::string advice_for(const std::string& code) {
+  if (code.rfind("InvalidParameter", 0) == 0) {
+    auto dot = code.find('.');
+    return dot == std::string::npos ? "the provider rejected a parameter; fix it and submit again"
+                                    : fmt::format("the provider rejected the parameter '{}'; fix it and submit again", code.substr(dot + 1));
+  }
+  if (code.find("PrivacyInformation") != std::string::npos)
+    return "an input shows a real person's face; real people must go through the asset library "
+           "(`seedreel asset create`) and be passed as asset://ID";
+  if (code == "OutputAudioSensitiveContentDetected")
+    return "the generated audio was flagged by moderation; submit again with --no-audio, or pass --retry-without-audio to do it automatically";
+  if (code.find("SensitiveContentDetected") != std::string::npos)
+    return code.rfind("Input", 0) == 0
+               ? "an input (prompt, image, video or audio) was flagged by moderation; change it and submit again"
+               : "the generated video was flagged by moderation; change the prompt or the references and submit again";
+  if (code == "RateLimitExceeded") return "too many requests: seedreel backed off and retried; wait a while and try again";
+  if (code == "QuotaExceeded") return "the account's quota is used up: top it up or wait for it to reset";
+  if (code == "ServerOverloaded") return "the provider is overloaded: try again in a few minutes";
+  return "";
+}
+
+std::string describe_api_error(long status, const std::string& body) {
+  ApiProblem p = read_problem(body);
+  std::string text = fmt::format("HTTP {}", status);
+  if (!p.code.empty()) text += " " + p.code;
+  if (!p.message.empty()) text += ": " + p.message;
+  if (status == 401 || status == 403)
+    text += " — authentication failed: check SEEDREEL_API_KEY (or the key file) for this provider";
+  else if (auto a = advice_for(p.code); !a.empty())
+    text += " — " + a;
+  return text;
+}
+
+Error api_error(long status, const std::string& body, const std::string& subject) {
+  ApiProblem p = read_problem(body);
+  return Error(is_moderation_code(p.code) ? ErrorKind::moderation : ErrorKind::api, subject, describe_api_error(status, body));
+}
+
+Error task_error(const Task& task) {
+  std::string reason = task.error_code.empty() ? task.error_message
+                       : task.error_message.empty() ? task.error_code
+                                                    : task.error_code + ": " + task.error_message;
+  reason = clip(reason);
+  switch (task.status) {
+    case TaskStatus::expired:
+      return Error(ErrorKind::failed, task.id, "the task expired on the provider before it finished; submit it again");
+    case TaskStatus::cancelled: return Error(ErrorKind::failed, task.id, "the task was cancelled");
+    default: break;
+  }
+  std::string advice = advice_for(task.error_code);
+  if (is_moderation_code(task.error_code))
+    return Error(ErrorKind::moderation, task.id, fmt::format("blocked by moderation: {}{}", reason, advice.empty() ? "" : " — " + advice));
+  if (task.progress >= 100)
+    return Error(ErrorKind::moderation, task.id,
+                 fmt::format("failed at 100%, which usually means content moderation stopped it (e.g. a real "
+                             "person's likeness or copyrighted content): {}; change the prompt or the references",
+                             reason.empty() ? "no reason given" : reason));
+  return Error(ErrorKind::failed, task.id,
+               fmt::format("generation failed: {}{}", reason.empty() ? "no reason given" : reason, advice.empty() ? "" : " — " + advice));
+}
+
+}  // namespace seedreel

@@ -1,0 +1,72 @@
+#pragma once
+// A small libcurl layer: one blocking request, one streamed download with
+// resume. Every curl handle is owned by an RAII type; policy (retries,
+// dialects) lives in the API client above this.
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace seedreel::http {
+
+struct Limits {
+  double connect_timeout = 10;        // seconds
+  double request_timeout = 60;        // seconds, whole request (API calls)
+  double stall_timeout = 30;          // seconds without a byte aborts a download
+  std::uint64_t max_response = 16ull << 20;   // API response bodies
+  std::uint64_t max_download = 4ull << 30;    // result files
+  long max_redirects = 5;
+};
+
+struct Request {
+  std::string method = "GET";
+  std::string url;
+  std::vector<std::string> headers;  // "Name: value"
+  std::string body;
+};
+
+struct Response {
+  long status = 0;
+  std::string body;
+  std::map<std::string, std::string> headers;  // names lower-cased; last one wins
+  std::optional<double> retry_after() const;   // seconds, from Retry-After (delta or HTTP date)
+};
+
+// No HTTP answer: DNS, connect, TLS, timeout, reset. `maybe_sent` tells
+// whether any byte of the request left us, i.e. whether the server may have
+// acted on it (a create must not be repeated blindly then).
+class TransportError : public std::runtime_error {
+ public:
+  TransportError(std::string message, bool maybe_sent, bool timed_out)
+      : std::runtime_error(std::move(message)), maybe_sent_(maybe_sent), timed_out_(timed_out) {}
+  bool maybe_sent() const noexcept { return maybe_sent_; }
+  bool timed_out() const noexcept { return timed_out_; }
+
+ private:
+  bool maybe_sent_;
+  bool timed_out_;
+};
+
+// Performs one request. Throws TransportError when there is no complete answer,
+// and TransportError too when the body passes limits.max_response.
+Response perform(const Request& request, const Limits& limits);
+
+// Streams `url` into `file` (already holding `offset` bytes of it), asking
+// for the rest with a Range header when offset > 0. Returns the HTTP status
+// (200/206 on success; the caller handles 403/404 as an expired URL).
+// Throws TransportError on a dropped connection (the file keeps what arrived).
+struct DownloadProgress {
+  std::uint64_t have = 0;    // bytes in the file
+  std::uint64_t total = 0;   // expected size when known (Content-Length / Content-Range), else 0
+};
+long download(const std::string& url, std::FILE* file, DownloadProgress& progress, const Limits& limits);
+
+// Percent-decoded-safe description of a URL for messages: scheme://host/path
+// without the query string (pre-signed URLs carry credentials there).
+std::string redact_url(const std::string& url);
+
+}  // namespace seedreel::http

@@ -1,0 +1,555 @@
+// The client end to end against the real emulator: every mode through every
+// dialect with the sent bodies checked field by field, every injected fault
+// with its message and exit status, download resume and expired-URL refresh,
+// the journal, the asset API, and the API key never appearing anywhere.
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include "client_support.hpp"
+#include "seedreel/client.hpp"
+#include "seedreel/provider.hpp"
+#include "support.hpp"
+
+using namespace seedreel::test;
+using json = nlohmann::json;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::string kKey = "sk-test-SECRET-8d2f41c7e9";
+const std::string kWork = temp_dir("client");
+
+bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
+
+struct Cli {
+  const EmulatorProcess& emu;
+  std::string key = kKey;
+  std::string journal = kWork + "/journal.db";
+
+  Run operator()(std::vector<std::string> args, std::vector<std::string> env = {}) const {
+    std::vector<std::string> argv{"env", "-u", "SEEDREEL_PROVIDER", "-u", "SEEDREEL_BASE_URL", "HOME=" + kWork,
+                                  "XDG_CONFIG_HOME=" + kWork + "/config", "SEEDREEL_API_KEY=" + key,
+                                  "SEEDREEL_JOURNAL=" + journal, "SEEDREEL_RETRY_BASE=0.05"};
+    argv.insert(argv.end(), env.begin(), env.end());
+    argv.push_back(program("seedreel"));
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--base-url", emu.url(), "--poll-interval", "0.2"});
+    Run r = run(argv);
+    CHECK_MESSAGE(!contains(r.out, kKey), "key on stdout");
+    CHECK_MESSAGE(!contains(r.err, kKey), "key on stderr");
+    return r;
+  }
+};
+
+// One emulator for most tests; quick tasks.
+const EmulatorProcess& emu() {
+  static EmulatorProcess e({"--task-seconds", "1", "--api-key", kKey, "--data-dir", kWork + "/emu-data"});
+  return e;
+}
+
+std::string out_file(const std::string& name) { return kWork + "/" + name; }
+
+json last_create(const std::string& prefix) {
+  auto posts = emu().requests("POST", prefix);
+  REQUIRE_FALSE(posts.empty());
+  return posts.back();
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+struct ProviderCase {
+  std::string name, create_prefix, model;
+  bool flat;
+  bool emulated = true;  // false: checked from --dry-run only
+};
+const std::vector<ProviderCase> kProviders = {
+    {"anyfast", "/v1/video/generations", "seedance", false},
+    {"starrise", "/v1/video/generations", "seedance-2.0", false},
+    {"xingchaoyiqing", "/v1/kyyvideo2/videos", "seedance_2_0_pro", true},
+    {"ark-cn", "/contents/generations/tasks", "doubao-seedance-2-0-260128", false},
+    {"ark-intl", "/contents/generations/tasks", "dreamina-seedance-2-0-260128", false},
+};
+
+}  // namespace
+
+TEST_CASE("every mode through every dialect, bodies checked field by field") {
+  const std::string png = fixture("img_300x300.png"), webp = fixture("img_640x480.webp"), mp3 = fixture("aud_5s.mp3");
+  const std::string png_b64_prefix = "data:image/png;base64,", video_url = "https://example.com/clip.mp4";
+  for (const auto& p : kProviders) {
+    CAPTURE(p.name);
+    // Image sources: local files inline on the content array; the flat dialect takes URLs only.
+    std::string img1 = p.flat ? "https://example.com/a.png" : png;
+    std::string img2 = p.flat ? "https://example.com/b.webp" : webp;
+    std::string aud = p.flat ? "https://example.com/a.mp3" : mp3;
+    struct ModeCase {
+      std::string mode;
+      std::vector<std::string> args;
+    };
+    std::vector<ModeCase> modes = {
+        {"text-to-video", {"--prompt", "a cat at a piano", "--duration", "4", "--ratio", "16:9"}},
+        {"image-to-video", {"--prompt", "she turns", "--first-frame", img1, "--duration", "4"}},
+        {"first-last-frame", {"--prompt", "morph", "--first-frame", img1, "--last-frame", img2, "--duration", "4"}},
+        {"multimodal-reference",
+         {"--prompt", "@image1 dances in @video1 to @audio1", "--ref-image", img1, "--ref-video", video_url, "--ref-audio", aud,
+          "--duration", "4"}},
+        {"video-edit", {"--prompt", "put @image1 into @video1", "--ref-image", img1, "--ref-video", video_url, "--duration", "4"}},
+        {"video-extension", {"--prompt", "continue @video1", "--ref-video", video_url, "--duration", "4", "--no-audio"}},
+    };
+    for (const auto& m : modes) {
+      CAPTURE(m.mode);
+      emu().reset();
+      std::string out = out_file(p.name + "-" + m.mode + ".mp4");
+      auto args = m.args;
+      args.insert(args.begin(), {"generate", "--provider", p.name, "--json", "-o", out});
+      if (!p.emulated) args.push_back("--dry-run");
+      Run r = Cli{emu()}(args);
+      REQUIRE_MESSAGE(r.status == 0, r.err);
+      json res = json::parse(r.out);
+      json b;
+      if (p.emulated) {
+        CHECK(res["ok"] == true);
+        CHECK(res["mode"] == m.mode);
+        CHECK(res["task"]["status"] == "succeeded");
+        CHECK(res["bytes"] == fs::file_size(out));
+        CHECK(ffprobe(out, {"-show_entries", "format=format_name", "-of", "csv=p=0"}).find("mp4") != std::string::npos);
+        json sent = last_create(p.create_prefix);
+        CHECK(sent["auth_ok"] == true);
+        b = sent["body"];
+      } else {
+        CHECK(res["mode"] == m.mode);
+        CHECK(res["url"] == emu().url() + p.create_prefix);
+        b = res["body"];
+      }
+      CHECK(b["model"] == p.model);
+      CHECK(b["duration"] == 4);
+      if (p.flat) {
+        CHECK(b["prompt"] == m.args[1]);
+        CHECK(b["generateAudio"] == (m.mode != "video-extension"));
+        CHECK_FALSE(b.contains("content"));
+        if (m.mode == "image-to-video") CHECK(b["first_image"] == img1);
+        if (m.mode == "first-last-frame") CHECK((b["first_image"] == img1 && b["last_image"] == img2));
+        if (m.mode == "multimodal-reference") {
+          CHECK(b["referenceImages"] == json{img1});
+          CHECK(b["referenceVideos"] == json{video_url});
+          CHECK(b["referenceAudios"] == json{aud});
+        }
+        if (m.mode == "text-to-video") CHECK(b["aspect_ratio"] == "16:9");
+        continue;
+      }
+      CHECK(b["generate_audio"] == (m.mode != "video-extension"));
+      auto& c = b["content"];
+      REQUIRE(c.is_array());
+      CHECK(c[0] == json{{"type", "text"}, {"text", m.args[1]}});
+      auto url_of = [](const json& item) { return item[item["type"].get<std::string>()]["url"].get<std::string>(); };
+      if (m.mode == "text-to-video") {
+        CHECK(c.size() == 1);
+        CHECK(b["ratio"] == "16:9");
+      } else if (m.mode == "image-to-video") {
+        REQUIRE(c.size() == 2);
+        CHECK(c[1]["role"] == "first_frame");
+        CHECK(url_of(c[1]).rfind(png_b64_prefix, 0) == 0);
+      } else if (m.mode == "first-last-frame") {
+        REQUIRE(c.size() == 3);
+        CHECK(c[1]["role"] == "first_frame");
+        CHECK(c[2]["role"] == "last_frame");
+        CHECK(url_of(c[2]).rfind("data:image/webp;base64,", 0) == 0);
+      } else if (m.mode == "multimodal-reference") {
+        REQUIRE(c.size() == 4);
+        CHECK((c[1]["type"] == "image_url" && c[1]["role"] == "reference_image"));
+        CHECK(c[2] == json{{"type", "video_url"}, {"video_url", {{"url", video_url}}}, {"role", "reference_video"}});
+        CHECK((c[3]["type"] == "audio_url" && c[3]["role"] == "reference_audio"));
+        CHECK(url_of(c[3]).rfind("data:audio/mpeg;base64,", 0) == 0);
+      } else if (m.mode == "video-edit") {
+        REQUIRE(c.size() == 3);
+        CHECK(c[1]["role"] == "reference_image");
+        CHECK(c[2]["role"] == "reference_video");
+      } else {
+        REQUIRE(c.size() == 2);
+        CHECK(c[1] == json{{"type", "video_url"}, {"video_url", {{"url", video_url}}}, {"role", "reference_video"}});
+      }
+    }
+  }
+}
+
+TEST_CASE("the downloaded video has the requested size and duration") {
+  emu().reset();
+  std::string out = out_file("t2v-720p-9x16.mp4");
+  Run r = Cli{emu()}({"generate", "--prompt", "rain", "--resolution", "720p", "--ratio", "9:16", "--duration", "5", "-o", out});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(ffprobe(out, {"-select_streams", "v:0", "-show_entries", "stream=width,height", "-of", "csv=p=0"}) == "720,1280");
+  double d = std::stod(ffprobe(out, {"-show_entries", "format=duration", "-of", "csv=p=0"}));
+  CHECK(d == doctest::Approx(5).epsilon(0.05));
+}
+
+TEST_CASE("validation errors stop the request before anything is sent") {
+  emu().reset();
+  struct Bad {
+    std::vector<std::string> args;
+    std::string rule;
+  };
+  std::vector<Bad> cases = {
+      {{"--prompt", ""}, "request.prompt"},
+      {{"--prompt", "x", "--first-frame", fixture("img_300x300.png"), "--ref-image", fixture("img_300x300.png")}, "set.mode_mix"},
+      {{"--prompt", "x", "--last-frame", fixture("img_300x300.png")}, "set.last_frame"},
+      {{"--prompt", "@image2", "--ref-image", fixture("img_300x300.png")}, "request.prompt_ref"},
+      {{"--prompt", "x", "--ref-audio", fixture("aud_5s.wav")}, "set.audio_needs_visual"},
+      {{"--prompt", "x", "--first-frame", fixture("img_300x300.png"), "--web-search"}, "request.web_search"},
+      {{"--prompt", "x", "--duration", "3"}, "request.duration"},
+      {{"--prompt", "x", "--resolution", "1080p", "--model", "seedance-2.0-mini"}, "model.resolution"},
+      {{"--prompt", "x", "--ref-video", fixture("vid_640x640_24fps_5s.mp4")}, "media.local_video"},
+      {{"--prompt", "x", "--first-frame", fixture("img_299x400.png")}, "image.width"},
+      {{"--prompt", "x", "--model", "nope"}, "model.unknown"},
+      {{"--prompt", "x", "--provider", "xingchaoyiqing", "--resolution", "720p"}, "provider.param"},
+      {{"--prompt", "x", "--provider", "xingchaoyiqing", "--first-frame", fixture("img_300x300.png")}, "provider.data_uri"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.rule);
+    auto args = c.args;
+    args.insert(args.begin(), {"generate", "--json", "-o", out_file("never.mp4")});
+    Run r = Cli{emu()}(args);
+    CHECK(r.status == 1);
+    json j = json::parse(r.out);
+    bool found = false;
+    for (const auto& f : j["findings"]) found |= f["rule"] == c.rule;
+    CHECK_MESSAGE(found, r.out);
+  }
+  CHECK(emu().requests().empty());
+  CHECK_FALSE(fs::exists(out_file("never.mp4")));
+  // Unreadable input is exit 3, naming the file.
+  Run r = Cli{emu()}({"generate", "--prompt", "x", "--first-frame", fixture("bad_random.mp4"), "-o", out_file("never.mp4")});
+  CHECK(r.status == 3);
+  CHECK(contains(r.err, "bad_random.mp4"));
+  r = Cli{emu()}({"generate", "--prompt", "x"});
+  CHECK(r.status == 2);
+}
+
+TEST_CASE("dry run prints the exact body and redacts the key") {
+  emu().reset();
+  Run r = Cli{emu()}({"generate", "--prompt", "@image1 waves", "--ref-image", fixture("img_300x300.png"), "--seed", "3",
+                      "--provider", "ark-intl", "--dry-run", "--json"});
+  REQUIRE(r.status == 0);
+  json j = json::parse(r.out);
+  CHECK(j["method"] == "POST");
+  CHECK(j["url"] == emu().url() + "/contents/generations/tasks");
+  CHECK(j["headers"]["Authorization"] == "Bearer ***");
+  CHECK(j["body"]["seed"] == 3);
+  CHECK(j["body"]["content"][1]["image_url"]["url"].get<std::string>().rfind("data:image/png;base64,", 0) == 0);
+  CHECK(emu().requests().empty());
+  r = Cli{emu()}({"generate", "--prompt", "hi", "--dry-run"});
+  CHECK(r.status == 0);
+  CHECK(contains(r.out, "Authorization: Bearer ***"));
+}
+
+TEST_CASE("429 with Retry-After, 500 and 503 on create are retried and the run completes") {
+  for (std::string kind : {"429", "500", "503"}) {
+    CAPTURE(kind);
+    emu().reset();
+    emu().fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", kind}, {"count", 2}, {"retry_after", 1}});
+    Run r = Cli{emu()}({"generate", "--prompt", "x", "--duration", "4", "-o", out_file("retry-" + kind + ".mp4")});
+    CHECK_MESSAGE(r.status == 0, r.err);
+    CHECK(contains(r.err, "HTTP " + kind));
+    CHECK(contains(r.err, "retrying"));
+    if (kind == "429") CHECK(contains(r.err, "retrying in 1.0 s"));
+    CHECK(emu().requests("POST", "/v1/video/generations").size() == 3);
+    CHECK(fs::file_size(out_file("retry-" + kind + ".mp4")) > 0);
+  }
+}
+
+TEST_CASE("persistent 429 gives up with advice and exit 4") {
+  emu().reset();
+  emu().fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "429"}, {"count", 10}, {"retry_after", 0}});
+  Run r = Cli{emu()}({"generate", "--prompt", "x", "--retries", "2", "-o", out_file("never.mp4")});
+  CHECK(r.status == 4);
+  CHECK(contains(r.err, "gave up after 3 attempts"));
+  CHECK(contains(r.err, "HTTP 429"));
+  CHECK_FALSE(fs::exists(out_file("never.mp4")));
+}
+
+TEST_CASE("poll faults: 500, 503, malformed JSON and a hang are retried") {
+  for (std::string kind : {"500", "503", "malformed_json", "hang"}) {
+    CAPTURE(kind);
+    emu().reset();
+    emu().fault({{"method", "GET"}, {"path_prefix", "/contents/generations/tasks/"}, {"kind", kind}, {"count", 2}});
+    Run r = Cli{emu()}({"generate", "--provider", "ark-cn", "--prompt", "x", "--request-timeout", "1", "-o",
+                        out_file("poll-" + kind + ".mp4")});
+    CHECK_MESSAGE(r.status == 0, r.err);
+    CHECK(contains(r.err, "retrying"));
+    CHECK(fs::exists(out_file("poll-" + kind + ".mp4")));
+  }
+}
+
+TEST_CASE("a create that may have reached the server is not retried, and is journaled as unknown") {
+  // malformed_json first: a hung request is only logged once the emulator lets it go.
+  for (std::string kind : {"malformed_json", "hang"}) {
+    CAPTURE(kind);
+    emu().reset();
+    emu().fault({{"method", "POST"}, {"path_prefix", "/v1/kyyvideo2/videos"}, {"kind", kind}, {"count", 1}});
+    std::string journal = kWork + "/journal-" + kind + ".db";
+    Cli cli{emu()};
+    cli.journal = journal;
+    Run r = cli({"generate", "--provider", "xingchaoyiqing", "--prompt", "x", "--request-timeout", "1", "-o", out_file("never.mp4")});
+    CHECK(r.status == 4);
+    CHECK(contains(r.err, "may have reached the server"));
+    CHECK_FALSE(contains(r.err, "retrying"));
+    CHECK(emu().requests("POST", "/v1/kyyvideo2/videos").size() <= 1);
+    sqlite3* db = nullptr;
+    REQUIRE(sqlite3_open(journal.c_str(), &db) == SQLITE_OK);
+    sqlite3_stmt* st = nullptr;
+    sqlite3_prepare_v2(db, "SELECT state, provider FROM tasks", -1, &st, nullptr);
+    REQUIRE(sqlite3_step(st) == SQLITE_ROW);
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 0))) == "unknown");
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(st, 1))) == "xingchaoyiqing");
+    sqlite3_finalize(st);
+    sqlite3_close(db);
+  }
+}
+
+TEST_CASE("moderation at 100%: exit 5 with advice; --retry-without-audio resubmits once without audio") {
+  emu().reset();
+  emu().fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "moderation"}, {"count", 1},
+               {"code", "OutputAudioSensitiveContentDetected"}, {"message", "the audio may contain sensitive content"}});
+  Run r = Cli{emu()}({"generate", "--prompt", "x", "-o", out_file("never.mp4")});
+  CHECK(r.status == 5);
+  CHECK(contains(r.err, "OutputAudioSensitiveContentDetected"));
+  CHECK(contains(r.err, "--no-audio"));
+  CHECK_FALSE(fs::exists(out_file("never.mp4")));
+
+  emu().reset();
+  emu().fault({{"method", "POST"}, {"path_prefix", "/contents/generations/tasks"}, {"kind", "moderation"}, {"count", 1},
+               {"code", "OutputAudioSensitiveContentDetected"}, {"message", "audio flagged"}});
+  r = Cli{emu()}({"generate", "--provider", "ark-cn", "--prompt", "x", "--retry-without-audio", "--json", "-o",
+                  out_file("no-audio.mp4")});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(json::parse(r.out)["audio_dropped"] == true);
+  CHECK(contains(r.err, "without audio"));
+  auto posts = emu().requests("POST", "/contents/generations/tasks");
+  REQUIRE(posts.size() == 2);
+  CHECK(posts[0]["body"]["generate_audio"] == true);
+  CHECK(posts[1]["body"]["generate_audio"] == false);
+
+  for (const auto& [prov, prefix] : std::vector<std::pair<std::string, std::string>>{
+           {"anyfast", "/v1/video/generations"}, {"xingchaoyiqing", "/v1/kyyvideo2/videos"}, {"ark-cn", "/contents/generations/tasks"}}) {
+    CAPTURE(prov);
+    emu().reset();
+    emu().fault({{"method", "POST"}, {"path_prefix", prefix}, {"kind", "moderation"}, {"count", 1},
+                 {"code", "InputImageSensitiveContentDetected.PrivacyInformation"}, {"message", "real person"}});
+    r = Cli{emu()}({"generate", "--provider", prov, "--prompt", "x", "-o", out_file("never.mp4")});
+    CHECK(r.status == 5);
+    CHECK(contains(r.err, "moderation"));
+  }
+}
+
+TEST_CASE("an unknown status word fails clearly with the field") {
+  emu().reset();
+  emu().fault({{"method", "GET"}, {"path_prefix", "/v1/video/generations/"}, {"kind", "unknown_status"}, {"count", 1}});
+  Run r = Cli{emu()}({"generate", "--prompt", "x", "-o", out_file("never.mp4")});
+  CHECK(r.status == 4);
+  CHECK(contains(r.err, "unknown task status"));
+  CHECK(contains(r.err, "data.status"));
+}
+
+TEST_CASE("a download cut at 50% resumes with Range and yields the whole file") {
+  emu().reset();
+  Cli cli{emu()};
+  Run r = cli({"generate", "--prompt", "x", "--no-wait", "--json"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  std::string id = json::parse(r.out)["id"];
+  r = cli({"download", id, "-o", out_file("clean.mp4")});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  emu().fault({{"method", "GET"}, {"path_prefix", "/files/"}, {"kind", "drop"}, {"count", 1}});
+  r = cli({"download", id, "-o", out_file("resumed.mp4"), "--json"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(contains(r.err, "download cut at"));
+  CHECK(json::parse(r.out)["stats"]["resumes"] == 1);
+  // "download cut at N of M bytes": the emulator closes after half the file.
+  auto at = r.err.find("download cut at ");
+  REQUIRE(at != std::string::npos);
+  std::istringstream words(r.err.substr(at + 16));
+  double got = 0, total = 0;
+  std::string of;
+  words >> got >> of >> total;
+  CHECK(total == fs::file_size(out_file("clean.mp4")));
+  CHECK(got / total == doctest::Approx(0.5).epsilon(0.1));
+  CHECK(slurp(out_file("resumed.mp4")) == slurp(out_file("clean.mp4")));
+  for (const auto& e : fs::directory_iterator(kWork)) CHECK_FALSE(contains(e.path().filename().string(), ".tmp"));
+}
+
+TEST_CASE("an expired download URL triggers one re-poll for a fresh one") {
+  emu().reset();
+  seedreel::Provider p = seedreel::resolve_provider("starrise", emu().url());
+  seedreel::ClientOptions o;
+  o.poll_interval = 0.2;
+  std::vector<std::string> notices;
+  o.on_notice = [&](const std::string& n) { notices.push_back(n); };
+  seedreel::Client client(p, kKey, o);
+  seedreel::Request req;
+  req.prompt = "x";
+  std::string id = client.create(seedreel::prepare(req, p).body);
+  seedreel::Task t = client.wait(id);
+  REQUIRE(t.status == seedreel::TaskStatus::succeeded);
+  std::string first_url = t.video_url;
+  client.download(t, out_file("warm.mp4"));
+  emu().fault({{"method", "*"}, {"path_prefix", "/files/"}, {"kind", "expire"}, {"count", 1}});
+  auto bytes = client.download(t, out_file("refreshed.mp4"));
+  CHECK(client.stats().refreshes == 1);
+  CHECK(t.video_url != first_url);
+  REQUIRE_FALSE(notices.empty());
+  CHECK(contains(notices.back(), "expired"));
+  CHECK(bytes == fs::file_size(out_file("warm.mp4")));
+  CHECK(slurp(out_file("refreshed.mp4")) == slurp(out_file("warm.mp4")));
+  // The refreshed URL is used by the CLI too: status shows a live one.
+  Run r = Cli{emu()}({"status", id, "--provider", "starrise", "--json"});
+  REQUIRE(r.status == 0);
+  CHECK(json::parse(r.out)["status"] == "succeeded");
+}
+
+TEST_CASE("status, journal lookup, cancel on Ark, and the asset API") {
+  // Tasks stay queued for the first 20% of --task-seconds: long enough to cancel, even under sanitizers.
+  EmulatorProcess slow({"--task-seconds", "300", "--api-key", kKey, "--data-dir", kWork + "/emu-slow"});
+  Cli cli{slow};
+  Run r = cli({"generate", "--provider", "ark-cn", "--prompt", "slow", "--no-wait"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  std::string id = r.out.substr(0, r.out.find('\n'));
+  CHECK(id.rfind("cgt-", 0) == 0);
+  r = cli({"status", id, "--json"});  // provider from the journal
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  json s = json::parse(r.out);
+  CHECK(s["provider"] == "ark-cn");
+  CHECK((s["status"] == "queued" || s["status"] == "running"));
+  r = cli({"cancel", id, "--json"});
+  CHECK_MESSAGE(r.status == 0, r.err);
+  CHECK(slow.requests("DELETE", "/contents/generations/tasks/").size() == 1);
+  r = cli({"status", id, "--json"});
+  CHECK(json::parse(r.out)["status"] == "cancelled");
+  r = cli({"download", id, "-o", out_file("never.mp4")});
+  CHECK(r.status == 5);
+  r = cli({"cancel", id, "--provider", "anyfast"});
+  CHECK(r.status == 2);  // gateways offer no cancel
+
+  r = cli({"asset", "group", "characters", "--provider", "anyfast", "--json"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  std::string group = json::parse(r.out)["id"];
+  CHECK(slow.requests("POST", "/volc/asset/CreateAssetGroup").back()["body"] == json{{"model", "volc-asset"}, {"Name", "characters"}});
+  r = cli({"asset", "create", "--group", group, "--type", "Image", "--url", "https://example.com/face.png", "--provider", "anyfast"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(r.out.rfind("asset://", 0) == 0);
+  CHECK(slow.requests("POST", "/volc/asset/CreateAsset").back()["body"] ==
+        json{{"model", "volc-asset"}, {"GroupId", group}, {"Name", "face.png"}, {"AssetType", "Image"}, {"URL", "https://example.com/face.png"}});
+}
+
+TEST_CASE("a wrong key is an authentication error; key files must be private") {
+  emu().reset();
+  Cli wrong{emu()};
+  wrong.key = "sk-wrong-key-0000";
+  Run r = wrong({"generate", "--prompt", "x", "-o", out_file("never.mp4")});
+  CHECK(r.status == 4);
+  CHECK(contains(r.err, "authentication failed"));
+  CHECK_FALSE(contains(r.err, "sk-wrong-key-0000"));
+
+  std::string keyfile = kWork + "/api-key";
+  std::ofstream(keyfile) << kKey << "\n";
+  chmod(keyfile.c_str(), 0644);
+  Cli none{emu()};
+  none.key = "";
+  r = none({"status", "asyn-x", "--provider", "anyfast"}, {"SEEDREEL_API_KEY_FILE=" + keyfile});
+  CHECK(r.status == 2);
+  CHECK(contains(r.err, "chmod 600"));
+  chmod(keyfile.c_str(), 0600);
+  r = none({"generate", "--prompt", "x", "--duration", "4", "-o", out_file("keyfile.mp4")}, {"SEEDREEL_API_KEY_FILE=" + keyfile});
+  CHECK_MESSAGE(r.status == 0, r.err);
+  CHECK(emu().requests("POST", "/v1/video/generations").back()["auth_ok"] == true);
+}
+
+TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves no file; --timeout likewise") {
+  EmulatorProcess slow({"--task-seconds", "60", "--api-key", kKey, "--data-dir", kWork + "/emu-ctrlc"});
+  std::string dir = kWork + "/ctrlc";
+  fs::create_directories(dir);
+  std::string journal = dir + "/journal.db", out = dir + "/never.mp4";
+  pid_t pid = fork();
+  REQUIRE(pid >= 0);
+  if (pid == 0) {
+    int devnull = open("/dev/null", O_WRONLY);
+    dup2(devnull, 1);
+    dup2(devnull, 2);
+    std::vector<std::string> argv{"env", "SEEDREEL_API_KEY=" + kKey, "SEEDREEL_JOURNAL=" + journal, program("seedreel"),
+                                  "generate", "--prompt", "x", "--base-url", slow.url(), "--poll-interval", "0.2", "-o", out};
+    std::vector<char*> c;
+    for (auto& a : argv) c.push_back(a.data());
+    c.push_back(nullptr);
+    execvp(c[0], c.data());
+    _exit(127);
+  }
+  // Wait until the create reached the emulator, then a little more for the journal write.
+  for (int i = 0; i < 100 && slow.requests("GET", "/v1/video/generations/").empty(); ++i) usleep(50000);
+  kill(pid, SIGINT);
+  int st = 0;
+  waitpid(pid, &st, 0);
+  CHECK(WIFEXITED(st));
+  CHECK(WEXITSTATUS(st) == 130);
+  CHECK(fs::is_empty(dir) == false);  // the journal is there
+  for (const auto& e : fs::directory_iterator(dir)) CHECK(e.path().filename().string().rfind("journal.db", 0) == 0);
+
+  Cli cli{slow};
+  cli.journal = journal;
+  Run r = cli({"generate", "--prompt", "y", "--timeout", "1", "-o", out});
+  CHECK(r.status == 4);
+  CHECK(contains(r.err, "keeps running"));
+  CHECK(contains(r.err, "is journaled"));
+  CHECK_FALSE(fs::exists(out));
+
+  sqlite3* db = nullptr;
+  REQUIRE(sqlite3_open(journal.c_str(), &db) == SQLITE_OK);
+  sqlite3_stmt* q = nullptr;
+  sqlite3_prepare_v2(db, "SELECT state, task_id FROM tasks ORDER BY id", -1, &q, nullptr);
+  int rows = 0;
+  while (sqlite3_step(q) == SQLITE_ROW) {
+    ++rows;
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 0))) == "created");
+    CHECK(std::string(reinterpret_cast<const char*>(sqlite3_column_text(q, 1))).rfind("asyn", 0) == 0);
+  }
+  CHECK(rows == 2);
+  sqlite3_finalize(q);
+  sqlite3_close(db);
+}
+
+TEST_CASE("the HTTP layer refuses non-http schemes and caps answer sizes") {
+  seedreel::Provider p = seedreel::resolve_provider("anyfast", emu().url());
+  seedreel::ClientOptions o;
+  o.max_attempts = 1;
+  seedreel::Client client(p, kKey, o);
+  seedreel::Task t;
+  t.id = "x";
+  t.status = seedreel::TaskStatus::succeeded;
+  t.video_url = "file:///etc/passwd";
+  CHECK_THROWS_AS(client.download(t, out_file("passwd.mp4")), seedreel::Error);
+  CHECK_FALSE(fs::exists(out_file("passwd.mp4")));
+
+  // A result file fetched as if it were an API answer passes the 1 kB cap.
+  emu().reset();
+  Run r = Cli{emu()}({"generate", "--prompt", "x", "--json", "-o", out_file("cap.mp4")});
+  REQUIRE(r.status == 0);
+  std::string url = json::parse(r.out)["task"]["video_url"];
+  seedreel::http::Limits small;
+  small.max_response = 1024;
+  CHECK_THROWS_AS(seedreel::http::perform({"GET", url, {}, ""}, small), seedreel::http::TransportError);
+}
+
+TEST_CASE("the key appears in no file we wrote") {
+  // Runs last: every output, journal and temporary left under the work folder.
+  for (const auto& e : fs::recursive_directory_iterator(kWork)) {
+    if (!e.is_regular_file() || e.path().filename() == "api-key") continue;
+    CHECK_MESSAGE(!contains(slurp(e.path().string()), kKey), e.path().string());
+  }
+}

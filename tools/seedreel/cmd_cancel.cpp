@@ -1,0 +1,36 @@
+// seedreel cancel ID: cancel a queued task (Ark dialect: DELETE).
+#include <fmt/format.h>
+
+#include "api_options.hpp"
+#include "command.hpp"
+#include "seedreel/journal.hpp"
+
+namespace seedreel::cli {
+namespace {
+
+const Registration reg{43, "cancel", "Cancel a queued task", [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Opts {
+    std::string id;
+    ApiFlags api;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("id", o->id, "Task id")->required();
+  add_api_flags(sub, o->api);
+  return [o, &ctx] {
+    Provider provider = provider_for(o->api, o->id);
+    auto client = make_client(o->api, provider, ctx);
+    client->cancel(o->id);
+    if (std::filesystem::exists(journal_path(o->api))) {
+      Journal journal(journal_path(o->api));
+      if (auto e = journal.find_task(o->id)) journal.update(e->id, "cancelled");
+    }
+    if (ctx.json)
+      fmt::print("{}\n", nlohmann::json{{"ok", true}, {"id", o->id}, {"cancelled", true}}.dump(2));
+    else
+      fmt::print("cancelled {}\n", o->id);
+    return exit_code::ok;
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

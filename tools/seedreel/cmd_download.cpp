@@ -1,0 +1,52 @@
+// seedreel download ID -o OUT.mp4: wait for a task if it is still running,
+// then download its video (resume, expired-URL refresh, atomic write).
+#include <fmt/format.h>
+
+#include "api_options.hpp"
+#include "command.hpp"
+#include "output.hpp"
+#include "seedreel/journal.hpp"
+
+namespace seedreel::cli {
+namespace {
+
+const Registration reg{42, "download", "Download a finished task's video (waits while it runs)",
+                       [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Opts {
+    std::string id, output;
+    ApiFlags api;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("id", o->id, "Task id")->required();
+  sub.add_option("-o,--output", o->output, "Where to write the video (.mp4)")->required();
+  add_api_flags(sub, o->api);
+  return [o, &ctx] {
+    Provider provider = provider_for(o->api, o->id);
+    auto client = make_client(o->api, provider, ctx);
+    Task t = client->wait(o->id);
+    std::optional<Journal> journal;
+    std::optional<JournalEntry> entry;
+    if (std::filesystem::exists(journal_path(o->api))) {
+      journal.emplace(journal_path(o->api));
+      entry = journal->find_task(o->id);
+    }
+    if (t.status != TaskStatus::succeeded) {
+      Error err = task_error(t);
+      if (entry) journal->update(entry->id, to_string(t.status), err.reason());
+      throw err;
+    }
+    auto bytes = client->download(t, o->output);
+    if (entry) journal->update(entry->id, "downloaded");
+    const auto& s = client->stats();
+    if (ctx.json)
+      fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", o->output}, {"bytes", bytes}, {"task", task_json(t)},
+                                        {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes},
+                                                   {"refreshes", s.refreshes}}}}.dump(2));
+    else
+      fmt::print("{}  {}  task {}\n", o->output, human_bytes(bytes), t.id);
+    return exit_code::ok;
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

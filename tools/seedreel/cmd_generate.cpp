@@ -1,0 +1,139 @@
+// seedreel generate [--prompt T] [--first-frame F] [--last-frame F] [--ref-image F]... [--ref-video F]...
+//                   [--ref-audio F]... [--resolution P] [--ratio R] [--duration S] [--no-audio] [--web-search]
+//                   [--seed N] [--provider NAME] [--model M] [--base-url URL] [--dry-run] -o OUT.mp4
+// Validate, create, journal, poll, download: one paid generation, never lost.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "api_options.hpp"
+#include "command.hpp"
+#include "output.hpp"
+#include "seedreel/journal.hpp"
+
+namespace seedreel::cli {
+namespace {
+
+void print_findings(const std::vector<Finding>& findings, const Context& ctx) {
+  if (ctx.json) {
+    fmt::print("{}\n", nlohmann::json{{"ok", false}, {"findings", findings}}.dump(2));
+    return;
+  }
+  std::vector<Row> rows{{"RULE", "ITEM", "ACTUAL", "ALLOWED", "WHY"}};
+  for (const auto& f : findings) rows.push_back({f.rule, f.path.empty() ? "(request)" : f.path, f.actual, f.allowed, f.message});
+  print_table(rows);
+  fmt::print(stderr, "seedreel: the request breaks {} rule(s); nothing was sent\n", findings.size());
+}
+
+const Registration reg{40, "generate", "Submit a generation, wait for it and download the video",
+                       [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Opts {
+    Request request;
+    std::string first, last, output;
+    std::vector<std::string> ref_images, ref_videos, ref_audios;
+    bool no_audio = false, watermark = false, dry_run = false, retry_without_audio = false, no_wait = false;
+    std::optional<int> duration;
+    std::optional<std::int64_t> seed;
+    ApiFlags api;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("--prompt", o->request.prompt, "Text prompt; refer to media as @image1, @video1, @audio1");
+  sub.add_option("--first-frame", o->first, "First frame image (file, URL, data URI or asset://ID)");
+  sub.add_option("--last-frame", o->last, "Last frame image (needs --first-frame)");
+  sub.add_option("--ref-image", o->ref_images, "Reference image (repeatable)")->allow_extra_args(false);
+  sub.add_option("--ref-video", o->ref_videos, "Reference video: URL or asset://ID (repeatable)")->allow_extra_args(false);
+  sub.add_option("--ref-audio", o->ref_audios, "Reference audio (repeatable)")->allow_extra_args(false);
+  sub.add_option("--resolution", o->request.resolution, "480p 720p 1080p (default: the provider's, 720p)");
+  sub.add_option("--ratio", o->request.ratio, "16:9 4:3 1:1 3:4 9:16 21:9 adaptive");
+  sub.add_option("--duration", o->duration, "Output seconds, 4-15");
+  sub.add_flag("--no-audio", o->no_audio, "Do not generate audio");
+  sub.add_flag("--web-search", o->request.web_search, "Let the model search the web (text-to-video only)");
+  sub.add_option("--seed", o->seed, "Random seed (Ark)");
+  sub.add_flag("--watermark", o->watermark, "Ask for a watermark");
+  sub.add_flag("--return-last-frame", o->request.return_last_frame, "Ask the provider for the last frame's URL too");
+  sub.add_option("--model", o->request.model, "Model (default: the provider's)");
+  sub.add_flag("--dry-run", o->dry_run, "Print the exact request (key redacted) and send nothing");
+  sub.add_flag("--retry-without-audio", o->retry_without_audio,
+               "If the audio is refused by moderation (OutputAudioSensitiveContentDetected), resubmit once without audio");
+  sub.add_flag("--no-wait", o->no_wait, "Create the task, journal it, print its id and return");
+  sub.add_option("-o,--output", o->output, "Where to write the video (.mp4)");
+  add_api_flags(sub, o->api);
+
+  return [o, &ctx] {
+    Request& r = o->request;
+    r.media.clear();
+    if (!o->first.empty()) r.media.push_back({o->first, Role::first_frame});
+    if (!o->last.empty()) r.media.push_back({o->last, Role::last_frame});
+    for (const auto& f : o->ref_images) r.media.push_back({f, Role::reference_image});
+    for (const auto& f : o->ref_videos) r.media.push_back({f, Role::reference_video});
+    for (const auto& f : o->ref_audios) r.media.push_back({f, Role::reference_audio});
+    r.duration = o->duration;
+    r.seed = o->seed;
+    r.generate_audio = !o->no_audio;
+    if (o->watermark) r.watermark = true;
+    if (!o->dry_run && !o->no_wait && o->output.empty()) throw Error(ErrorKind::usage, "-o", "give the output video path");
+
+    Provider provider = provider_for(o->api);
+    PreparedRequest prepared = prepare(r, provider);
+    if (!prepared.findings.empty()) {
+      print_findings(prepared.findings, ctx);
+      return exit_code::rejected;
+    }
+    std::string url = provider.url(provider.create_path);
+    if (o->dry_run) {
+      // The key is never printed: only whether one would be sent.
+      bool keyed = !load_api_key().empty();
+      auto body = nlohmann::json::parse(prepared.body);
+      if (ctx.json) {
+        nlohmann::json headers = {{"Content-Type", "application/json"}};
+        if (keyed) headers["Authorization"] = "Bearer ***";
+        fmt::print("{}\n", nlohmann::json{{"method", "POST"}, {"url", url}, {"headers", headers}, {"body", body},
+                                          {"mode", to_string(infer_mode(r))}, {"provider", provider.name}}.dump(2));
+      } else {
+        fmt::print("POST {}\n{}Content-Type: application/json\n\n{}\n", url, keyed ? "Authorization: Bearer ***\n" : "",
+                   body.dump(2));
+      }
+      return exit_code::ok;
+    }
+
+    auto client = make_client(o->api, provider, ctx);
+    Journal journal(journal_path(o->api));
+    if (o->no_wait) {
+      auto entry = journal.begin(provider.name, provider.base_url, effective_model(r, provider), prepared.body, o->output);
+      bool maybe = false;
+      std::string id;
+      try {
+        id = client->create(prepared.body, &maybe);
+      } catch (const Error& e) {
+        journal.update(entry, maybe || e.kind() == ErrorKind::cancelled ? "unknown" : "failed", e.reason());
+        throw;
+      }
+      journal.created(entry, id);
+      if (ctx.json)
+        fmt::print("{}\n", nlohmann::json{{"id", id}, {"provider", provider.name}, {"requests", client->stats().requests}}.dump(2));
+      else
+        fmt::print("{}\n", id);
+      return exit_code::ok;
+    }
+    GenerateOptions g;
+    g.output = o->output;
+    g.retry_without_audio = o->retry_without_audio;
+    g.journal = &journal;
+    GenerateResult result = generate(*client, r, prepared.body, g);
+    if (result.audio_dropped) fmt::print(stderr, "seedreel: the audio was refused by moderation; generated again without audio\n");
+    const auto& s = client->stats();
+    if (ctx.json) {
+      nlohmann::json j = {{"ok", true}, {"output", result.output}, {"bytes", result.bytes}, {"provider", provider.name},
+                          {"mode", to_string(infer_mode(r))}, {"audio_dropped", result.audio_dropped},
+                          {"task", task_json(result.task)},
+                          {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes}, {"refreshes", s.refreshes}}}};
+      fmt::print("{}\n", j.dump(2));
+    } else {
+      fmt::print("{}  {}  task {}{}\n", result.output, human_bytes(result.bytes), result.task.id,
+                 result.audio_dropped ? "  (without audio)" : "");
+    }
+    return exit_code::ok;
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

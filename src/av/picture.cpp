@@ -1,6 +1,7 @@
 #include "av/picture.hpp"
 
 #include <algorithm>
+#include <memory>
 #include <vector>
 
 extern "C" {
@@ -48,7 +49,7 @@ bool is_rgb(AVPixelFormat fmt) {
 Scaler::Scaler(int width, int height, AVPixelFormat format, int flags)
     : width_(width), height_(height), format_(format), flags_(flags) {}
 
-FramePtr Scaler::convert(const AVFrame& src) {
+void Scaler::prepare(const AVFrame& src) {
   int range = is_full_range(src) ? 1 : 0;
   if (!sws_ || src.width != src_w_ || src.height != src_h_ || src.format != src_fmt_ || src.colorspace != src_space_ ||
       range != src_range_) {
@@ -65,6 +66,15 @@ FramePtr Scaler::convert(const AVFrame& src) {
     src_space_ = src.colorspace;
     src_range_ = range;
   }
+}
+
+void Scaler::convert_into(const AVFrame& src, uint8_t* const dst[], const int dst_linesize[]) {
+  prepare(src);
+  sws_scale(sws_.get(), src.data, src.linesize, 0, src.height, dst, dst_linesize);
+}
+
+FramePtr Scaler::convert(const AVFrame& src) {
+  prepare(src);
   FramePtr out = make_frame();
   out->width = width_;
   out->height = height_;
@@ -86,15 +96,24 @@ vips::VImage to_image(const AVFrame& frame, int rotation) {
   bool alpha = has_alpha(AVPixelFormat(frame.format));
   int bands = alpha ? 4 : 3;
   Scaler scaler(frame.width, frame.height, alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24);
-  FramePtr rgb = scaler.convert(frame);
   const std::size_t row = std::size_t(frame.width) * bands;
   const std::size_t size = row * std::size_t(frame.height);
-  // libvips takes ownership and releases it with g_free.
-  auto* pixels = static_cast<unsigned char*>(g_malloc(size));
-  for (int y = 0; y < frame.height; ++y)
-    std::copy_n(rgb->data[0] + std::ptrdiff_t(y) * rgb->linesize[0], row, pixels + std::size_t(y) * row);
+  // Ours until libvips takes ownership (it releases it with g_free).
+  std::unique_ptr<unsigned char, void (*)(void*)> owned(static_cast<unsigned char*>(g_malloc(size)), g_free);
+  unsigned char* pixels = owned.get();
+  if (row % 16 == 0) {
+    // swscale writes packed rows straight into the image's memory (g_malloc
+    // is 16-byte aligned, as swscale's SIMD output wants).
+    uint8_t* dst[4] = {pixels, nullptr, nullptr, nullptr};
+    const int stride[4] = {int(row), 0, 0, 0};
+    scaler.convert_into(frame, dst, stride);
+  } else {
+    FramePtr rgb = scaler.convert(frame);
+    for (int y = 0; y < frame.height; ++y)
+      std::copy_n(rgb->data[0] + std::ptrdiff_t(y) * rgb->linesize[0], row, pixels + std::size_t(y) * row);
+  }
   vips::VImage image =
-      vips::VImage::new_from_memory_steal(pixels, size, frame.width, frame.height, bands, VIPS_FORMAT_UCHAR);
+      vips::VImage::new_from_memory_steal(owned.release(), size, frame.width, frame.height, bands, VIPS_FORMAT_UCHAR);
   image = image.copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
   switch (rotation) {
     case 90: return image.rot(VIPS_ANGLE_D90);

@@ -16,8 +16,12 @@ class Scaler {
   Scaler(int width, int height, AVPixelFormat format, int flags = SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT);
   // A new frame of the target geometry; pts and duration copied from src.
   FramePtr convert(const AVFrame& src);
+  // Converts into caller-owned planes (e.g. one packed RGB buffer), saving a
+  // frame allocation and a copy.
+  void convert_into(const AVFrame& src, uint8_t* const dst[], const int dst_linesize[]);
 
  private:
+  void prepare(const AVFrame& src);
   int width_, height_;
   AVPixelFormat format_;
   int flags_;

@@ -36,6 +36,40 @@ bool same_bytes(const AVCodecParameters* a, const AVCodecParameters* b) {
          (a->extradata_size == 0 || std::memcmp(a->extradata, b->extradata, std::size_t(a->extradata_size)) == 0);
 }
 
+// An mp4/mov header states every stream parameter except the few only the
+// bitstream tells (pixel format, profile, level; AAC profile and frame size),
+// which avformat_find_stream_info learns by decoding frames. A clip whose
+// video and audio decoder configurations (SPS/PPS, AudioSpecificConfig) are
+// byte-identical to the first clip's has those same values, so it is not
+// probed: with 10 clips that is most of the time spent opening them.
+bool shares_bitstream_config(const av::Input& in, const Clip& first) {
+  if (std::string(in->iformat->name).find("mp4") == std::string::npos) return false;
+  const int v = in.best_stream(AVMEDIA_TYPE_VIDEO), a = in.best_stream(AVMEDIA_TYPE_AUDIO);
+  auto same = [](const AVStream* x, const AVStream* ref) {
+    const AVCodecParameters* p = x->codecpar;
+    const AVCodecParameters* r = ref->codecpar;
+    return p->codec_id == r->codec_id && p->width == r->width && p->height == r->height &&
+           p->sample_rate == r->sample_rate && p->ch_layout.nb_channels == r->ch_layout.nb_channels &&
+           p->extradata_size > 0 && same_bytes(p, r);
+  };
+  if (v < 0 || !same(in->streams[v], first.video)) return false;
+  // Clip 0's audio is nullptr when it has none (or an unusable one).
+  if ((a >= 0) != (first.audio != nullptr)) return false;
+  return a < 0 || same(in->streams[a], first.audio);
+}
+
+void inherit_bitstream_fields(av::Input& in, int v, int a, const Clip& first) {
+  auto copy = [](AVCodecParameters* p, const AVCodecParameters* r) {
+    p->format = r->format;
+    p->profile = r->profile;
+    p->level = r->level;
+    p->field_order = r->field_order;
+    p->frame_size = r->frame_size;
+  };
+  copy(in->streams[v]->codecpar, first.video->codecpar);
+  if (a >= 0) copy(in->streams[a]->codecpar, first.audio->codecpar);
+}
+
 bool has_discarded_frames(const AVStream* st) {
   const int n = avformat_index_get_entries_count(st);
   for (int i = 0; i < n; ++i)
@@ -184,12 +218,20 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   post::check_not_an_input(out, paths);
 
   std::vector<Clip> clips;
+  av::OpenOptions header_only;
+  header_only.find_stream_info = false;
   for (const auto& p : paths) {
     Clip c;
     c.path = p;
-    c.in = std::make_unique<av::Input>(p);
+    c.in = std::make_unique<av::Input>(p, header_only);
+    const bool shared = !clips.empty() && shares_bitstream_config(*c.in, clips[0]);
+    if (!shared) {
+      c.in->rearm();
+      av::check(avformat_find_stream_info(c.in->get(), nullptr), ErrorKind::input, p, "cannot read stream parameters");
+    }
     const int v = post::video_stream(*c.in);
     const int a = c.in->best_stream(AVMEDIA_TYPE_AUDIO);
+    if (shared) inherit_bitstream_fields(*c.in, v, a, clips[0]);
     c.video = (*c.in)->streams[v];
     c.audio = a >= 0 ? (*c.in)->streams[a] : nullptr;
     c.rotation = av::rotation_of(c.video);

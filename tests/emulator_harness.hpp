@@ -2,6 +2,7 @@
 // Test harness for the emulator: runs build/bin/seedance-emu as a real process
 // on a free loopback port and talks HTTP to it with libcurl.
 #include <curl/curl.h>
+#include <doctest/doctest.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -121,8 +122,12 @@ class EmuProcess {
     auto at = first_line_.find("http://");
     base = first_line_.substr(at, first_line_.find('\n') - at);
   }
+  // A clean stop is part of every test: a crash, a sanitizer report or a leak
+  // in the emulator shows as a non-zero exit status.
   ~EmuProcess() {
-    if (pid_ > 0) stop();
+    if (pid_ <= 0) return;
+    int status = stop();
+    CHECK_MESSAGE(status == 0, "seedance-emu exited with ", status, ": ", stderr_all);
   }
   EmuProcess(const EmuProcess&) = delete;
   EmuProcess& operator=(const EmuProcess&) = delete;

@@ -1,7 +1,9 @@
 #include "api/task_parse.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
+#include <span>
 #include <string_view>
 
 #include <fmt/format.h>
@@ -70,6 +72,39 @@ std::string clip(std::string s, std::size_t n = 300) {
   throw Error(ErrorKind::api, subject, fmt::format("unknown task status '{}' in field '{}'", clip(word, 60), field));
 }
 
+// Each dialect's status words, as data.
+struct StatusWord {
+  std::string_view word;
+  TaskStatus status;
+};
+using TS = TaskStatus;
+constexpr std::array<StatusWord, 8> kGatewayWords{{{"NOT_START", TS::queued}, {"SUBMITTED", TS::queued},
+                                                   {"QUEUED", TS::queued}, {"IN_PROGRESS", TS::running},
+                                                   {"RUNNING", TS::running}, {"SUCCESS", TS::succeeded},
+                                                   {"FAILURE", TS::failed}, {"FAILED", TS::failed}}};
+constexpr std::array<StatusWord, 4> kFlatWords{
+    {{"queued", TS::queued}, {"processing", TS::running}, {"completed", TS::succeeded}, {"failed", TS::failed}}};
+constexpr std::array<StatusWord, 6> kArkWords{{{"queued", TS::queued}, {"running", TS::running},
+                                               {"succeeded", TS::succeeded}, {"failed", TS::failed},
+                                               {"expired", TS::expired}, {"cancelled", TS::cancelled}}};
+
+// What every poll answer shares: the id, the status word mapped through the
+// dialect's table (an unknown word names its field), the progress.
+Task read_common(const json& obj, const char* id_field, const char* status_field, std::span<const StatusWord> words,
+                 const std::string& subject) {
+  const json* st = at(obj, {"status"});
+  if (!st || !st->is_string())
+    throw Error(ErrorKind::api, subject, fmt::format("unexpected answer: no string field '{}'", status_field));
+  Task t;
+  t.id = str(obj, {id_field});
+  t.raw_status = st->get<std::string>();
+  auto it = std::find_if(words.begin(), words.end(), [&](const StatusWord& w) { return w.word == t.raw_status; });
+  if (it == words.end()) unknown_status(subject, t.raw_status, status_field);
+  t.status = it->status;
+  t.progress = parse_progress(at(obj, {"progress"}));
+  return t;
+}
+
 Task parse_content_array(const json& j, const std::string& subject) {
   const json* data = at(j, {"data"});
   if (!data || !data->is_object()) {
@@ -77,18 +112,7 @@ Task parse_content_array(const json& j, const std::string& subject) {
     throw Error(ErrorKind::api, subject,
                 msg.empty() ? "unexpected answer: no 'data' object" : fmt::format("gateway error: {}", clip(msg)));
   }
-  const json* st = at(*data, {"status"});
-  if (!st || !st->is_string()) throw Error(ErrorKind::api, subject, "unexpected answer: no string field 'data.status'");
-  Task t;
-  t.id = str(*data, {"task_id"});
-  t.raw_status = st->get<std::string>();
-  const std::string& s = t.raw_status;
-  if (s == "NOT_START" || s == "SUBMITTED" || s == "QUEUED") t.status = TaskStatus::queued;
-  else if (s == "IN_PROGRESS" || s == "RUNNING") t.status = TaskStatus::running;
-  else if (s == "SUCCESS") t.status = TaskStatus::succeeded;
-  else if (s == "FAILURE" || s == "FAILED") t.status = TaskStatus::failed;
-  else unknown_status(subject, s, "data.status");
-  t.progress = parse_progress(at(*data, {"progress"}));
+  Task t = read_common(*data, "task_id", "data.status", kGatewayWords, subject);
   std::string upstream = str(*data, {"data", "status"});
   if (t.status == TaskStatus::failed && (upstream == "expired" || upstream == "cancelled"))
     t.status = upstream == "expired" ? TaskStatus::expired : TaskStatus::cancelled;
@@ -111,18 +135,7 @@ Task parse_content_array(const json& j, const std::string& subject) {
 }
 
 Task parse_flat(const json& j, const std::string& subject) {
-  const json* st = at(j, {"status"});
-  if (!st || !st->is_string()) throw Error(ErrorKind::api, subject, "unexpected answer: no string field 'status'");
-  Task t;
-  t.id = str(j, {"id"});
-  t.raw_status = st->get<std::string>();
-  const std::string& s = t.raw_status;
-  if (s == "queued") t.status = TaskStatus::queued;
-  else if (s == "processing") t.status = TaskStatus::running;
-  else if (s == "completed") t.status = TaskStatus::succeeded;
-  else if (s == "failed") t.status = TaskStatus::failed;
-  else unknown_status(subject, s, "status");
-  t.progress = parse_progress(at(j, {"progress"}));
+  Task t = read_common(j, "id", "status", kFlatWords, subject);
   if (t.status == TaskStatus::succeeded) {
     t.video_url = str(j, {"video_url"});
     if (t.video_url.empty()) throw Error(ErrorKind::api, subject, "task completed without 'video_url'");
@@ -138,20 +151,7 @@ Task parse_flat(const json& j, const std::string& subject) {
 }
 
 Task parse_ark(const json& j, const std::string& subject) {
-  const json* st = at(j, {"status"});
-  if (!st || !st->is_string()) throw Error(ErrorKind::api, subject, "unexpected answer: no string field 'status'");
-  Task t;
-  t.id = str(j, {"id"});
-  t.raw_status = st->get<std::string>();
-  const std::string& s = t.raw_status;
-  if (s == "queued") t.status = TaskStatus::queued;
-  else if (s == "running") t.status = TaskStatus::running;
-  else if (s == "succeeded") t.status = TaskStatus::succeeded;
-  else if (s == "failed") t.status = TaskStatus::failed;
-  else if (s == "expired") t.status = TaskStatus::expired;
-  else if (s == "cancelled") t.status = TaskStatus::cancelled;
-  else unknown_status(subject, s, "status");
-  t.progress = parse_progress(at(j, {"progress"}));
+  Task t = read_common(j, "id", "status", kArkWords, subject);
   if (t.status == TaskStatus::succeeded) {
     t.video_url = str(j, {"content", "video_url"});
     t.last_frame_url = str(j, {"content", "last_frame_url"});

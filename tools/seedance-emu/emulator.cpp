@@ -116,6 +116,8 @@ int Emulator::bind() {
 
 void Emulator::serve() { server_->listen_after_bind(); }
 
+bool Emulator::running() const { return server_->is_running(); }
+
 void Emulator::stop() {
   {
     std::lock_guard lock(hold_mutex_);

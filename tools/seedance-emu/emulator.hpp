@@ -36,6 +36,8 @@ class Emulator {
   void serve();
   // Thread-safe; also releases requests held by "hang" faults.
   void stop();
+  // True once serve() accepts connections (stop() before that does nothing).
+  bool running() const;
 
   using Handler = std::function<void(const httplib::Request&, httplib::Response&)>;
   // Registers an API route: the key check and request faults run first.

@@ -59,9 +59,16 @@ int main(int argc, char** argv) {
     } else {
       std::cout << "listening on " << emu.base_url() << std::endl;
       std::atomic<bool> done{false};
+      // httplib's stop() is a no-op until the accept loop runs, so a signal
+      // that arrives before then is acted on once the server is running.
       std::thread watcher([&] {
-        while (!done && !seedreel::interrupted()) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        emu.stop();
+        while (!done) {
+          if (seedreel::interrupted() && emu.running()) {
+            emu.stop();
+            break;
+          }
+          std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
       });
       emu.serve();
       done = true;

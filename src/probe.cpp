@@ -54,7 +54,10 @@ int bits_of(VipsBandFormat f) {
 }
 
 MediaInfo probe_image(MediaInfo info) {
-  image::init_vips();
+  if (image::needs_vips_module(info.format))
+    image::load_vips_modules();
+  else
+    image::init_vips();
   vips::VImage img;
   try {
     // Opening reads the header only; pixels are decoded on demand, never here.

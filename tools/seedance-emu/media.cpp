@@ -53,7 +53,7 @@ std::optional<DataUri> parse_data_uri(std::string_view uri, std::string* why) {
 }
 
 std::optional<Picture> read_picture(std::string bytes, std::string* why) {
-  seedreel::image::init_vips();
+  seedreel::image::load_vips_modules();
   try {
     // Header only: libvips decodes pixels lazily, when the video is rendered.
     auto img = vips::VImage::new_from_buffer(bytes.data(), bytes.size(), "",

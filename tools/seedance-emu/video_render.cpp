@@ -122,7 +122,7 @@ void encode_tone(av::Encoder& enc, av::Muxer& mux, int stream, int seconds) {
 }  // namespace
 
 void render_video(const Generation& g, const std::filesystem::path& mp4, const std::filesystem::path& last_png) {
-  seedreel::image::init_vips();
+  seedreel::image::load_vips_modules();
   const int w = g.width, h = g.height, frames = g.duration * kFps;
   std::optional<av::FramePtr> first, last;
   if (g.first_frame) first = fit_picture(*g.first_frame, w, h);

@@ -74,6 +74,7 @@ cp cf_vid_8s_a.mp4 cf_vid_8s_c.mp4
 vid cf_vid_12s.mp4 640 640 24 12
 vid cf_vid_6s.mp4 640 640 24 6
 vid cf_vid_ok_640x640_3s.mkv 640 640 24 3
+vid cf_vid_opus_640x640_3s.mkv 640 640 24 3 -c:a libopus -b:a 64k
 ff -f lavfi -i "testsrc2=size=640x480:rate=25" -f lavfi -i "sine=frequency=440" -t 3 -c:v mpeg4 -q:v 5 \
    -c:a libmp3lame cf_vid_mpeg4_640x480.avi
 ff -f lavfi -i "sine=frequency=440" -t 3 -c:a aac cf_audio_only.m4a

@@ -394,6 +394,32 @@ TEST_CASE("video: conformant is left alone, wrong container only is remuxed with
   CHECK(ffprobe_stream(out, "a:0", "codec_name") == "aac");
 }
 
+TEST_CASE("video: wrong container with audio mp4 cannot carry: video copied, only the audio re-encoded") {
+  auto r = conform_cli({"cf_vid_opus_640x640_3s.mkv"});
+  REQUIRE(r.status == 0);
+  const json& f = r.file("cf_vid_opus_640x640_3s.mkv");
+  CHECK(f["action"] == "remuxed");
+  CHECK(changes_of(f).count("audio") == 1);
+  std::string out = f["output"];
+  passes_preflight(out, Role::reference_video);
+  // The video packets are the source's, byte for byte.
+  auto video_md5 = [](const std::string& file) {
+    auto run = seedreel::test::run({"ffmpeg", "-v", "error", "-i", file, "-map", "0:v", "-c", "copy", "-f", "md5", "-"});
+    REQUIRE(run.status == 0);
+    return run.out;
+  };
+  CHECK(video_md5(out) == video_md5(fixture("cf_vid_opus_640x640_3s.mkv")));
+  CHECK(ffprobe_stream(out, "a:0", "codec_name") == "aac");
+  // The audio keeps its length (within one AAC frame) and starts with the video.
+  auto duration = [](const std::string& file, const char* stream) {
+    return std::stod(seedreel::test::ffprobe(file, {"-select_streams", stream, "-show_entries", "stream=duration",
+                                                    "-of", "default=nw=1:nk=1"}));
+  };
+  CHECK(std::abs(duration(out, "a:0") - 3.0) < 0.03);
+  CHECK(std::stod(seedreel::test::ffprobe(out, {"-select_streams", "a:0", "-show_entries", "stream=start_time", "-of",
+                                                "default=nw=1:nk=1"})) < 0.001);
+}
+
 TEST_CASE("video: too long is trimmed, too short held on its last frame, references share 15 s") {
   auto r = conform_cli({"cf_vid_40s_640x640.mp4"});
   REQUIRE(r.status == 0);

@@ -1,6 +1,6 @@
 // Videos: the smallest change that passes. Nothing when preflight passes (and
 // the codec is one the service decodes); a remux into mp4 when only the
-// container is wrong; otherwise one pass of decode -> filter (rotate, scale
+// container is wrong (audio re-encoded when mp4 cannot carry it); otherwise one pass of decode -> filter (rotate, scale
 // into the pixel budget, pad/crop, frame rate) -> H.264 + AAC in a faststart
 // mp4, trimmed to the file's share of the total and extended (last frame held,
 // silence) when too short.
@@ -89,16 +89,52 @@ std::string filter_graph(int rotation, const Placement& pl, const PadFill& fill,
   return head + scale + "," + fit + tail;
 }
 
-Conformed remux(const Job& job) {
+// Copies the video stream into mp4. Audio mp4 cannot carry as it is (Opus,
+// Vorbis, FLAC, PCM from mkv/webm/avi) is re-encoded to AAC on the video's
+// timeline; the picture, the costly part, is never touched.
+Conformed remux(const Job& job, bool audio_copy) {
   const MediaInfo& m = job.info;
   av::Input in(m.path);
   int vi = in.best_stream(AVMEDIA_TYPE_VIDEO), ai = in.best_stream(AVMEDIA_TYPE_AUDIO);
+  std::vector<Change> changes{{"converted", m.format, "mp4 (video copied)"}};
+  std::optional<av::Decoder> adec;
+  if (ai >= 0 && !audio_copy) {
+    try {
+      adec.emplace(in, ai);
+    } catch (const Error&) {
+      changes.push_back({"audio", m.audio ? m.audio->codec : "?", "dropped (no decoder)"});
+      ai = -1;
+    }
+  }
   auto target = job.target("mp4");
   AtomicFile out(target, job.existing());
   av::Muxer mux(out.temp_path(), "mp4");
   int vo = mux.add_copy(in->streams[vi]);
-  int ao = ai >= 0 ? mux.add_copy(in->streams[ai]) : -1;
+  std::optional<av::Encoder> aenc;
+  int ao = -1;
+  if (adec) {
+    av::AudioSettings aset;
+    aset.channels = std::clamp((*adec)->ch_layout.nb_channels, 1, 2);
+    aenc.emplace(av::Encoder::audio(aset, mux.needs_global_header()));
+    ao = mux.add_stream(aenc->get());
+    changes.push_back({"audio", m.audio->codec, fmt::format("aac {} Hz {} ch", aset.sample_rate, aset.channels)});
+  } else if (ai >= 0) {
+    ao = mux.add_copy(in->streams[ai]);
+  }
   mux.begin();
+
+  const AVStream* vs = in->streams[vi];
+  std::optional<AudioTrack> track;
+  if (aenc) track.emplace(*aenc, vs->start_time != AV_NOPTS_VALUE ? double(vs->start_time) * av_q2d(vs->time_base) : 0);
+  auto asink = [&](AVPacket& p) { mux.write(p, ao, aenc->get()->time_base); };
+  av::FramePtr frame = av::make_frame();
+  auto on_audio = [&] {
+    while (adec->receive(frame.get())) {
+      track->push(*frame, in->streams[ai]->time_base);
+      av_frame_unref(frame.get());
+    }
+    track->encode_until(track->placed(), asink);
+  };
   av::PacketPtr pkt = av::make_packet();
   for (;;) {
     throw_if_interrupted(m.path);
@@ -106,16 +142,29 @@ Conformed remux(const Job& job) {
     int ret = av_read_frame(in.get(), pkt.get());
     if (ret == AVERROR_EOF) break;
     av::check(ret, ErrorKind::input, m.path, "read failed");
-    int to = pkt->stream_index == vi ? vo : pkt->stream_index == ai ? ao : -1;
-    if (to >= 0) mux.write(*pkt, to, in->streams[pkt->stream_index]->time_base);
+    if (pkt->stream_index == vi) {
+      mux.write(*pkt, vo, vs->time_base);
+    } else if (pkt->stream_index == ai) {
+      if (adec) {
+        adec->send(pkt.get());
+        on_audio();
+      } else {
+        mux.write(*pkt, ao, in->streams[ai]->time_base);
+      }
+    }
     av_packet_unref(pkt.get());
+  }
+  if (adec) {
+    adec->send(nullptr);
+    on_audio();
+    track->finish(track->placed(), asink);
   }
   mux.end();
   out.commit();
   Conformed c;
   c.action = Action::remuxed;
   c.output = target.string();
-  c.changes.push_back({"converted", m.format, "mp4 (streams copied)"});
+  c.changes = std::move(changes);
   return c;
 }
 
@@ -293,7 +342,7 @@ Conformed conform_video(const Job& job) {
 
   if (!trim && !extend && !fps && !geometry && !too_big && !codec) {
     if (!container) return copy_unchanged(job);
-    if (audio_copy) return remux(job);
+    return remux(job, audio_copy);
   }
 
   Plan plan;

@@ -24,8 +24,9 @@ nlohmann::json problems_json(const std::vector<BatchProblem>& problems) {
 }
 
 nlohmann::json result_json(const BatchResult& r) {
-  nlohmann::json j = {{"line", r.line}, {"status", r.status}, {"output", r.output}, {"provider", r.provider},
+  nlohmann::json j = {{"line", r.line}, {"status", r.status}, {"output", r.output},
                       {"audio_dropped", r.audio_dropped}, {"conformed", r.conformed}};
+  j["provider"] = r.provider.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.provider);  // skipped: never asked
   j["task_id"] = r.task_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.task_id);
   j["error"] = r.ok() ? nlohmann::json(nullptr)
                       : nlohmann::json{{"kind", r.error_kind}, {"message", r.error}, {"exit_status", r.exit_status}};

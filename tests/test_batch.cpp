@@ -307,3 +307,29 @@ TEST_CASE("Ctrl-C leaves tasks journaled and no partial output; the rerun resume
   for (const auto& q : slow.get("/_emu/requests").json()) creates += q["method"] == "POST";
   CHECK(creates == 2);
 }
+
+TEST_CASE("a create whose answer was lost is not paid for again unless asked") {
+  Env env;
+  env.emu.fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "malformed_json"}, {"count", 1}});
+  auto file = env.jobs("jobs.jsonl", {job("lost answer", "u/1.mp4")});
+  Run r = env.cli({"batch", file, "--json"});
+  CHECK(r.status == 4);
+  CHECK(env.count("POST", "/v1/video/generations") == 1);
+
+  // The journal says a task may exist: the rerun refuses to pay twice and says how to go on.
+  r = env.cli({"batch", file, "--json"});
+  CHECK(r.status == 4);
+  json out = json::parse(r.out);
+  CHECK(out["jobs"][0]["status"] == "failed");
+  CHECK(out["jobs"][0]["error"]["message"].get<std::string>().find("--resubmit-unknown") != std::string::npos);
+  CHECK(env.count("POST", "/v1/video/generations") == 1);
+
+  r = env.cli({"batch", file, "--resubmit-unknown", "--json"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(json::parse(r.out)["jobs"][0]["status"] == "downloaded");
+  CHECK(env.count("POST", "/v1/video/generations") == 2);
+  CHECK(is_h264_24fps(env.work + "/u/1.mp4"));
+  // Given up once, the old entry no longer blocks anything.
+  r = env.cli({"batch", file});
+  CHECK(r.status == 0);
+}

@@ -1,0 +1,126 @@
+#pragma once
+// batch: many generations from one JSON-lines file, a few at a time. Every
+// line is checked before anything is paid for; each job then goes through
+// the same journaled generate() as `seedreel generate`, so a rerun skips
+// finished outputs and resumes tasks already paid for instead of paying again.
+// The file format and the rules are in docs/batch.md.
+#include <functional>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "seedreel/client.hpp"
+#include "seedreel/conform.hpp"
+#include "seedreel/journal.hpp"
+#include "seedreel/provider.hpp"
+#include "seedreel/request.hpp"
+
+namespace seedreel {
+
+// Which lines one of n machines runs: line L (1-based, counted in the file,
+// blank lines included) belongs to shard i when (L - 1) % n == i - 1.
+struct Shard {
+  int index = 1;  // 1..count
+  int count = 1;
+};
+// "i/n" with 1 <= i <= n; nullopt otherwise.
+std::optional<Shard> parse_shard(std::string_view text);
+bool in_shard(int line, const Shard& shard) noexcept;
+
+// One line of the jobs file.
+struct BatchJob {
+  int line = 0;              // 1-based line number in the file
+  Request request;           // local media already resolved against the file's folder
+  std::string output;        // absolute path of the video
+  std::string provider;      // "" = the batch's provider
+  bool conform = true;       // conform local media that fails its rules (into the work folder)
+  Fit fit = Fit::pad;
+  bool retry_without_audio = false;
+};
+
+// Something wrong with one line; a line can have several.
+struct BatchProblem {
+  int line = 0;
+  std::string rule;     // "json", "key", "type", "job", "output", "file", or a request rule id (request.ratio, ...)
+  std::string message;  // one readable sentence, naming the key or file
+};
+
+struct BatchFile {
+  std::string path;
+  std::vector<BatchJob> jobs;          // the lines that parsed, in file order
+  std::vector<BatchProblem> problems;  // the lines that did not
+  int lines = 0;
+};
+// Reads and parses every line: JSON, known keys, value types, a prompt or
+// media, output paths (present, unique). Blank lines are skipped. Nothing is
+// probed or sent. Throws Error(input) when the file cannot be read.
+BatchFile read_batch(const std::string& path);
+
+enum class JobPlan {
+  submit,  // create a task (after checks and, when needed, conform)
+  resume,  // the journal holds a task for this output that was created but not downloaded
+  skip,    // the output is already a valid video
+};
+const char* to_string(JobPlan plan) noexcept;
+
+struct BatchOptions {
+  int concurrency = 4;
+  std::string provider;  // for jobs that name none ("" = SEEDREEL_PROVIDER, else anyfast)
+  std::string base_url;  // replaces every provider's base URL ("" = SEEDREEL_BASE_URL, else the profile's)
+  std::string journal;   // SQLite journal path (required)
+  std::string work_dir;  // conformed media ("" = <jobs folder>/.seedreel-work), one sub-folder per line
+  bool resubmit_unknown = false;  // pay again for jobs whose last create may or may not have reached the provider
+  // A client for a provider (the CLI loads the key and wires notices here). Called once per job, from worker threads.
+  std::function<std::unique_ptr<Client>(const Provider&)> make_client;
+};
+
+struct PlannedJob {
+  BatchJob job;  // for submit: local media replaced by conformed copies when needed
+  JobPlan plan = JobPlan::submit;
+  Provider provider;
+  std::optional<JournalEntry> entry;  // resume: the journaled task; submit: a stale uncertain create
+  std::vector<Conformed> conformed;   // what conform changed
+};
+struct BatchPlan {
+  std::vector<PlannedJob> jobs;        // in file order
+  std::vector<BatchProblem> problems;  // from read_batch and from the checks, in line order
+};
+// Decides, for the lines of this shard, what each job needs, and checks every
+// job that will be submitted: files readable, conform when needed, then every
+// request rule for its provider (the same as `generate`). Lines already done
+// or resumable are not probed. Runs `concurrency` lines at once. Ctrl-C: Error(cancelled).
+BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptions& options);
+
+struct BatchResult {
+  int line = 0;
+  std::string output;
+  // downloaded (new task), resumed (journaled task finished), skipped (output already there),
+  // failed, invalid (line failed its checks), interrupted (stopped by Ctrl-C), not_run (Ctrl-C before it started)
+  std::string status;
+  std::string task_id;
+  std::string provider;
+  int exit_status = 0;     // the documented status this job alone would have given
+  std::string error_kind;  // to_string(ErrorKind), "" on success
+  std::string error;       // one line, "" on success
+  bool audio_dropped = false;
+  bool conformed = false;  // some media was conformed first
+  bool ok() const noexcept { return exit_status == 0; }
+};
+// Runs the plan, `concurrency` jobs at once: one job's failure never stops
+// the others. Problem lines come back as `invalid`. `on_done` is called
+// (serialised) as each job ends. After Ctrl-C no new job starts; running
+// tasks stay journaled. Results are in line order.
+std::vector<BatchResult> run_batch(const BatchPlan& plan, const BatchOptions& options,
+                                   const std::function<void(const BatchResult&)>& on_done = {});
+
+// 0 when every job succeeded or was skipped; otherwise the highest status of
+// any job (130 interrupted > 5 generation failed > 4 network/API > 3 input/output > 1 invalid).
+int batch_exit_status(std::span<const BatchResult> results) noexcept;
+
+// A file that probes as a video with a video stream and a positive duration.
+bool is_valid_video(const std::string& path);
+
+}  // namespace seedreel

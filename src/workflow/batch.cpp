@@ -1,0 +1,319 @@
+// batch: plan every job of a shard (skip, resume or submit; check and conform
+// what will be submitted), then run them a few at a time through generate().
+#include "seedreel/batch.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "seedreel/probe.hpp"
+#include "util/interrupt.hpp"
+
+namespace seedreel {
+
+namespace fs = std::filesystem;
+
+const char* to_string(JobPlan plan) noexcept {
+  switch (plan) {
+    case JobPlan::submit: return "submit";
+    case JobPlan::resume: return "resume";
+    case JobPlan::skip: return "skip";
+  }
+  return "unknown";
+}
+
+bool is_valid_video(const std::string& path) {
+  std::error_code ec;
+  if (!fs::is_regular_file(path, ec)) return false;
+  try {
+    MediaInfo info = probe(path);
+    return info.kind == MediaKind::video && info.video && info.media_duration() > 0;
+  } catch (const Error&) {
+    return false;
+  }
+}
+
+int batch_exit_status(std::span<const BatchResult> results) noexcept {
+  int worst = exit_code::ok;
+  for (const auto& r : results) worst = std::max(worst, r.exit_status);
+  return worst;
+}
+
+namespace {
+
+// Runs fn(0..n-1) on up to `threads` threads; stops handing out work after Ctrl-C.
+// fn must not throw.
+template <typename Fn>
+void parallel_for(std::size_t n, int threads, Fn&& fn) {
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (;;) {
+      if (interrupted()) return;
+      std::size_t i = next++;
+      if (i >= n) return;
+      fn(i);
+    }
+  };
+  std::size_t count = std::clamp<std::size_t>(std::size_t(std::max(threads, 1)), 1, std::max<std::size_t>(n, 1));
+  std::vector<std::jthread> pool;
+  for (std::size_t t = 1; t < count; ++t) pool.emplace_back(work);
+  work();
+}
+
+bool env_set(const char* name) {
+  const char* v = std::getenv(name);
+  return v && *v;
+}
+
+// The provider a journaled task was created with; the batch's --base-url (or
+// SEEDREEL_BASE_URL) still wins, as for `seedreel download`.
+Provider provider_of(const JournalEntry& e, const BatchOptions& o) {
+  std::string base = o.base_url;
+  if (base.empty() && !env_set("SEEDREEL_BASE_URL")) base = e.base_url;
+  return resolve_provider(e.provider, base);
+}
+
+std::string one_line(const Error& e) { return e.subject().empty() ? e.reason() : e.subject() + ": " + e.reason(); }
+
+// Conforms, into `dir`, every local file that fails its own rules, and points
+// the request at the copies. Problems are returned, not thrown.
+std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, const std::string& dir,
+                                       std::vector<BatchProblem>& problems) {
+  std::vector<Conformed> done;
+  Request& r = job.request;
+  auto local = probe_local_media(r);
+  ConformOptions co;
+  co.outdir = dir;
+  co.model = effective_model(r, provider);
+  co.fit = job.fit;
+  co.force = true;  // the work folder is ours; a rerun replaces its own copies
+  // With an exact ratio and resolution, a conformed first/last frame gets the exact output size.
+  if (!r.ratio.empty() && r.ratio != "adaptive" && !r.resolution.empty()) {
+    co.ratio = r.ratio;
+    co.resolution = r.resolution;
+  }
+  for (std::size_t i = 0; i < r.media.size(); ++i) {
+    if (!local[i] || check_file(*local[i], r.media[i].role).empty()) continue;
+    if (local[i]->kind == MediaKind::video) continue;  // a local video cannot be sent at all; validation says so
+    auto outcome = conform({{r.media[i].source, r.media[i].role}}, co);
+    if (auto* err = std::get_if<Error>(&outcome.front())) {
+      problems.push_back({job.line, "conform", one_line(*err)});
+      continue;
+    }
+    auto& c = std::get<Conformed>(outcome.front());
+    if (!c.ok()) continue;  // still failing: validation lists the rules
+    r.media[i].source = c.output;
+    done.push_back(std::move(c));
+  }
+  return done;
+}
+
+// Checks and, when needed, conforms one job that will be submitted.
+void check_submission(PlannedJob& p, const fs::path& work_dir, std::vector<BatchProblem>& problems) {
+  BatchJob& job = p.job;
+  std::error_code ec;
+  fs::path folder = fs::path(job.output).parent_path();
+  fs::create_directories(folder, ec);
+  if (ec || access(folder.c_str(), W_OK) != 0) {
+    problems.push_back({job.line, "output", fmt::format("{}: the folder cannot be written", folder.string())});
+    return;
+  }
+  std::size_t before = problems.size();
+  for (const auto& m : job.request.media) {
+    if (source_kind(m.source) != SourceKind::local) continue;
+    try {
+      probe(m.source);
+    } catch (const Error& e) {
+      problems.push_back({job.line, "file", one_line(e)});
+    }
+  }
+  if (problems.size() != before) return;
+  if (job.conform)
+    p.conformed = conform_failing(job, p.provider, (work_dir / fmt::format("line-{}", job.line)).string(), problems);
+  if (problems.size() != before) return;
+  auto local = probe_local_media(job.request);
+  for (const Finding& f : validate(job.request, p.provider, local)) {
+    std::string where = f.path.empty() ? "" : f.path + ": ";
+    std::string values = f.actual.empty() ? "" : fmt::format(" ({}; allowed {})", f.actual, f.allowed);
+    problems.push_back({job.line, f.rule, fmt::format("{}{}: {}{}", where, f.rule, f.message, values)});
+  }
+}
+
+}  // namespace
+
+BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptions& o) {
+  BatchPlan plan;
+  for (const auto& pr : file.problems)
+    if (in_shard(pr.line, shard)) plan.problems.push_back(pr);
+  std::vector<PlannedJob> jobs;
+  for (const auto& j : file.jobs)
+    if (in_shard(j.line, shard)) jobs.push_back({j, JobPlan::submit, {}, std::nullopt, {}});
+
+  // The newest unfinished journal entry per output decides resume.
+  std::map<std::string, JournalEntry> pending;
+  if (fs::exists(o.journal)) {
+    Journal journal(o.journal);
+    for (auto& e : journal.unfinished()) pending[e.output] = std::move(e);  // oldest first, so the newest stays
+  }
+  fs::path work_dir = o.work_dir.empty() ? fs::absolute(file.path).parent_path() / ".seedreel-work" : fs::path(o.work_dir);
+
+  std::vector<std::vector<BatchProblem>> found(jobs.size());
+  parallel_for(jobs.size(), o.concurrency, [&](std::size_t i) {
+    PlannedJob& p = jobs[i];
+    auto& problems = found[i];
+    try {
+      if (is_valid_video(p.job.output)) {
+        p.plan = JobPlan::skip;
+        return;
+      }
+      if (auto e = pending.find(p.job.output); e != pending.end()) {
+        p.entry = e->second;
+        if (!e->second.task_id.empty()) {
+          p.plan = JobPlan::resume;
+          p.provider = provider_of(e->second, o);
+          return;
+        }
+      }
+      p.provider = resolve_provider(p.job.provider.empty() ? o.provider : p.job.provider, o.base_url);
+      check_submission(p, work_dir, problems);
+    } catch (const Error& e) {
+      problems.push_back({p.job.line, e.kind() == ErrorKind::usage ? "provider" : "file", one_line(e)});
+    } catch (const std::exception& e) {
+      problems.push_back({p.job.line, "job", e.what()});
+    }
+  });
+  throw_if_interrupted();
+
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    if (found[i].empty())
+      plan.jobs.push_back(std::move(jobs[i]));
+    else
+      plan.problems.insert(plan.problems.end(), found[i].begin(), found[i].end());
+  }
+  std::stable_sort(plan.problems.begin(), plan.problems.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  return plan;
+}
+
+namespace {
+
+void fail(BatchResult& r, const Error& e) {
+  r.status = e.kind() == ErrorKind::cancelled ? "interrupted" : "failed";
+  r.exit_status = exit_status(e.kind());
+  r.error_kind = to_string(e.kind());
+  r.error = one_line(e);
+  // A finished task's failure names the task.
+  if (r.task_id.empty() && (e.kind() == ErrorKind::moderation || e.kind() == ErrorKind::failed)) r.task_id = e.subject();
+}
+
+void resume_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
+  const JournalEntry& e = *p.entry;
+  r.task_id = e.task_id;
+  Journal journal(o.journal);
+  auto client = o.make_client(p.provider);
+  Task t = client->wait(e.task_id);
+  if (t.status != TaskStatus::succeeded) {
+    Error err = task_error(t);
+    journal.update(e.id, to_string(t.status), err.reason());
+    throw err;
+  }
+  journal.update(e.id, "succeeded");
+  client->download(t, p.job.output);
+  journal.update(e.id, "downloaded");
+  r.status = "resumed";
+}
+
+void submit_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
+  Journal journal(o.journal);
+  if (p.entry) {
+    // The last create for this output may have made a task we cannot see: paying again is the user's call.
+    if (!o.resubmit_unknown)
+      throw Error(ErrorKind::api, p.job.output,
+                  fmt::format("a previous create for this output (journal entry {}, {}, state {}) may have reached {} "
+                              "but no task id came back; check the provider's console, then rerun with "
+                              "--resubmit-unknown to submit it again",
+                              p.entry->id, p.entry->created_at, p.entry->state, p.entry->provider));
+    journal.update(p.entry->id, "failed", "given up: submitted again by batch --resubmit-unknown");
+  }
+  PreparedRequest prepared = prepare(p.job.request, p.provider);
+  if (!prepared.findings.empty()) {
+    const Finding& f = prepared.findings.front();
+    throw Error(ErrorKind::validation, f.path, f.message + " (the input changed after it was checked)");
+  }
+  auto client = o.make_client(p.provider);
+  GenerateOptions g;
+  g.output = p.job.output;
+  g.retry_without_audio = p.job.retry_without_audio;
+  g.journal = &journal;
+  GenerateResult result = generate(*client, p.job.request, prepared.body, g);
+  r.task_id = result.task.id;
+  r.audio_dropped = result.audio_dropped;
+  r.status = "downloaded";
+}
+
+}  // namespace
+
+std::vector<BatchResult> run_batch(const BatchPlan& plan, const BatchOptions& o,
+                                   const std::function<void(const BatchResult&)>& on_done) {
+  if (!o.make_client) throw Error(ErrorKind::usage, "", "run_batch needs a client factory");
+  std::vector<BatchResult> results(plan.jobs.size());
+  std::mutex report;
+  parallel_for(plan.jobs.size(), o.concurrency, [&](std::size_t i) {
+    const PlannedJob& p = plan.jobs[i];
+    BatchResult& r = results[i];
+    r.line = p.job.line;
+    r.output = p.job.output;
+    r.provider = p.provider.name;
+    r.conformed = !p.conformed.empty();
+    try {
+      switch (p.plan) {
+        case JobPlan::skip: r.status = "skipped"; break;
+        case JobPlan::resume: resume_job(p, o, r); break;
+        case JobPlan::submit: submit_job(p, o, r); break;
+      }
+    } catch (const Error& e) {
+      fail(r, e);
+    } catch (const std::exception& e) {
+      fail(r, Error(ErrorKind::input, "", e.what()));
+    }
+    std::lock_guard lock(report);
+    if (on_done) on_done(r);
+  });
+
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    if (!results[i].status.empty()) continue;  // Ctrl-C came before this job started
+    results[i].line = plan.jobs[i].job.line;
+    results[i].output = plan.jobs[i].job.output;
+    results[i].provider = plan.jobs[i].provider.name;
+    results[i].status = "not_run";
+    results[i].exit_status = exit_code::interrupted;
+    results[i].error_kind = to_string(ErrorKind::cancelled);
+    results[i].error = "interrupted before it started";
+  }
+  // Invalid lines (only present when the caller chose to go on without them).
+  std::map<int, BatchResult> invalid;
+  for (const auto& pr : plan.problems) {
+    auto& r = invalid[pr.line];
+    if (r.line == 0) {
+      r.line = pr.line;
+      r.status = "invalid";
+      r.exit_status = exit_code::rejected;
+      r.error_kind = to_string(ErrorKind::validation);
+      r.error = pr.message;
+    } else {
+      r.error += "; " + pr.message;
+    }
+  }
+  for (auto& [line, r] : invalid) results.push_back(std::move(r));
+  std::stable_sort(results.begin(), results.end(), [](const auto& a, const auto& b) { return a.line < b.line; });
+  return results;
+}
+
+}  // namespace seedreel

@@ -23,20 +23,13 @@ const Registration reg{42, "download", "Download a finished task's video (waits 
   return [o, &ctx] {
     Provider provider = provider_for(o->api, o->id);
     auto client = make_client(o->api, provider, ctx);
-    Task t = client->wait(o->id);
     std::optional<Journal> journal;
     std::optional<JournalEntry> entry;
     if (std::filesystem::exists(journal_path(o->api))) {
       journal.emplace(journal_path(o->api));
       entry = journal->find_task(o->id);
     }
-    if (t.status != TaskStatus::succeeded) {
-      Error err = task_error(t);
-      if (entry) journal->update(entry->id, to_string(t.status), err.reason());
-      throw err;
-    }
-    auto bytes = client->download(t, o->output);
-    if (entry) journal->update(entry->id, "downloaded");
+    auto [t, bytes] = wait_and_download(*client, o->id, o->output, entry ? &*journal : nullptr, entry ? entry->id : 0);
     const auto& s = client->stats();
     if (ctx.json)
       fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", o->output}, {"bytes", bytes}, {"task", task_json(t)},

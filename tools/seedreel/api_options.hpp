@@ -39,6 +39,20 @@ std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provi
 
 std::string journal_path(const ApiFlags& flags);
 
+// The arguments of a command that acts on one task: its id and the API flags.
+struct TaskArgs {
+  std::string id;
+  ApiFlags api;
+};
+void add_task_args(CLI::App& sub, TaskArgs& args);
+
+struct TaskClient {
+  Provider provider;
+  std::unique_ptr<Client> client;
+};
+// The provider of the task (see provider_for) and a client for it (see make_client).
+TaskClient task_client(const TaskArgs& args, const Context& ctx);
+
 struct Downloaded {
   Task task;
   std::uint64_t bytes = 0;

@@ -150,9 +150,16 @@ class EmuProcess {
     return http({"POST", base + path, body.dump(), std::move(headers)});
   }
   HttpResponse del(const std::string& path) const { return http({"DELETE", base + path}); }
-  void fault(const nlohmann::json& f) const {
-    auto r = post("/_emu/fault", f);
-    if (r.status != 200) throw std::runtime_error("fault refused: " + r.body);
+  // Control calls: an answer other than 200 stops the test.
+  void fault(const nlohmann::json& f) const { control(post("/_emu/fault", f), "fault"); }
+  void reset() const { control(post("/_emu/reset", nlohmann::json::object()), "reset"); }
+  nlohmann::json requests() const { return control(get("/_emu/requests"), "requests").json(); }
+  // The logged API requests with this method whose path starts with the prefix.
+  std::vector<nlohmann::json> requests(const std::string& method, const std::string& prefix) const {
+    std::vector<nlohmann::json> out;
+    for (const auto& r : requests())
+      if (r.value("method", "") == method && r.value("path", "").rfind(prefix, 0) == 0) out.push_back(r);
+    return out;
   }
 
   std::string base;  // http://127.0.0.1:PORT
@@ -160,6 +167,10 @@ class EmuProcess {
   std::string stdout_rest, stderr_all;
 
  private:
+  static HttpResponse control(HttpResponse r, const std::string& what) {
+    if (r.status != 200) throw std::runtime_error(what + " refused: " + std::to_string(r.status) + " " + r.body);
+    return r;
+  }
   static std::string drain(int fd) {
     std::string s;
     char buf[4096];

@@ -14,7 +14,8 @@
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
-#include "client_support.hpp"
+#include "emulator_harness.hpp"
+#include "http/http.hpp"
 #include "seedreel/client.hpp"
 #include "seedreel/provider.hpp"
 #include "support.hpp"
@@ -31,7 +32,7 @@ const std::string kWork = temp_dir("client");
 bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
 
 struct Cli {
-  const EmulatorProcess& emu;
+  const EmuProcess& emu;
   std::string key = kKey;
   std::string journal = kWork + "/journal.db";
 
@@ -42,7 +43,7 @@ struct Cli {
     argv.insert(argv.end(), env.begin(), env.end());
     argv.push_back(program("seedreel"));
     argv.insert(argv.end(), args.begin(), args.end());
-    argv.insert(argv.end(), {"--base-url", emu.url(), "--poll-interval", "0.2"});
+    argv.insert(argv.end(), {"--base-url", emu.base, "--poll-interval", "0.2"});
     Run r = run(argv);
     CHECK_MESSAGE(!contains(r.out, kKey), "key on stdout");
     CHECK_MESSAGE(!contains(r.err, kKey), "key on stderr");
@@ -50,19 +51,23 @@ struct Cli {
   }
 };
 
-// One emulator for most tests; quick tasks.
-const EmulatorProcess& emu() {
-  static EmulatorProcess e({"--task-seconds", "1", "--api-key", kKey, "--data-dir", kWork + "/emu-data"});
-  return e;
-}
+// Most tests get an emulator of their own with quick tasks: stopped when the
+// test ends, so that its clean exit is checked in the test that used it.
+class WithEmu {
+ protected:
+  const EmuProcess& emu() const { return emu_; }
+
+  json last_create(const std::string& prefix) const {
+    auto posts = emu_.requests("POST", prefix);
+    REQUIRE_FALSE(posts.empty());
+    return posts.back();
+  }
+
+ private:
+  EmuProcess emu_{{"--task-seconds", "1", "--api-key", kKey, "--data-dir", kWork + "/emu-data"}};
+};
 
 std::string out_file(const std::string& name) { return kWork + "/" + name; }
-
-json last_create(const std::string& prefix) {
-  auto posts = emu().requests("POST", prefix);
-  REQUIRE_FALSE(posts.empty());
-  return posts.back();
-}
 
 std::string slurp(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -84,7 +89,7 @@ const std::vector<ProviderCase> kProviders = {
 
 }  // namespace
 
-TEST_CASE("every mode through every dialect, bodies checked field by field") {
+TEST_CASE_FIXTURE(WithEmu, "every mode through every dialect, bodies checked field by field") {
   const std::string png = fixture("img_300x300.png"), webp = fixture("img_640x480.webp"), mp3 = fixture("aud_5s.mp3");
   const std::string png_b64_prefix = "data:image/png;base64,", video_url = "https://example.com/clip.mp4";
   for (const auto& p : kProviders) {
@@ -129,7 +134,7 @@ TEST_CASE("every mode through every dialect, bodies checked field by field") {
         b = sent["body"];
       } else {
         CHECK(res["mode"] == m.mode);
-        CHECK(res["url"] == emu().url() + p.create_prefix);
+        CHECK(res["url"] == emu().base + p.create_prefix);
         b = res["body"];
       }
       CHECK(b["model"] == p.model);
@@ -183,8 +188,7 @@ TEST_CASE("every mode through every dialect, bodies checked field by field") {
   }
 }
 
-TEST_CASE("the downloaded video has the requested size and duration") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "the downloaded video has the requested size and duration") {
   std::string out = out_file("t2v-720p-9x16.mp4");
   Run r = Cli{emu()}({"generate", "--prompt", "rain", "--resolution", "720p", "--ratio", "9:16", "--duration", "5", "-o", out});
   REQUIRE_MESSAGE(r.status == 0, r.err);
@@ -193,8 +197,7 @@ TEST_CASE("the downloaded video has the requested size and duration") {
   CHECK(d == doctest::Approx(5).epsilon(0.05));
 }
 
-TEST_CASE("validation errors stop the request before anything is sent") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "validation errors stop the request before anything is sent") {
   struct Bad {
     std::vector<std::string> args;
     std::string rule;
@@ -235,14 +238,13 @@ TEST_CASE("validation errors stop the request before anything is sent") {
   CHECK(r.status == 2);
 }
 
-TEST_CASE("dry run prints the exact body and redacts the key") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "dry run prints the exact body and redacts the key") {
   Run r = Cli{emu()}({"generate", "--prompt", "@image1 waves", "--ref-image", fixture("img_300x300.png"), "--seed", "3",
                       "--provider", "ark-intl", "--dry-run", "--json"});
   REQUIRE(r.status == 0);
   json j = json::parse(r.out);
   CHECK(j["method"] == "POST");
-  CHECK(j["url"] == emu().url() + "/contents/generations/tasks");
+  CHECK(j["url"] == emu().base + "/contents/generations/tasks");
   CHECK(j["headers"]["Authorization"] == "Bearer ***");
   CHECK(j["body"]["seed"] == 3);
   CHECK(j["body"]["content"][1]["image_url"]["url"].get<std::string>().rfind("data:image/png;base64,", 0) == 0);
@@ -252,7 +254,7 @@ TEST_CASE("dry run prints the exact body and redacts the key") {
   CHECK(contains(r.out, "Authorization: Bearer ***"));
 }
 
-TEST_CASE("429 with Retry-After, 500 and 503 on create are retried and the run completes") {
+TEST_CASE_FIXTURE(WithEmu, "429 with Retry-After, 500 and 503 on create are retried and the run completes") {
   for (std::string kind : {"429", "500", "503"}) {
     CAPTURE(kind);
     emu().reset();
@@ -267,8 +269,7 @@ TEST_CASE("429 with Retry-After, 500 and 503 on create are retried and the run c
   }
 }
 
-TEST_CASE("persistent 429 gives up with advice and exit 4") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "persistent 429 gives up with advice and exit 4") {
   emu().fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "429"}, {"count", 10}, {"retry_after", 0}});
   Run r = Cli{emu()}({"generate", "--prompt", "x", "--retries", "2", "-o", out_file("never.mp4")});
   CHECK(r.status == 4);
@@ -277,7 +278,7 @@ TEST_CASE("persistent 429 gives up with advice and exit 4") {
   CHECK_FALSE(fs::exists(out_file("never.mp4")));
 }
 
-TEST_CASE("poll faults: 500, 503, malformed JSON and a hang are retried") {
+TEST_CASE_FIXTURE(WithEmu, "poll faults: 500, 503, malformed JSON and a hang are retried") {
   for (std::string kind : {"500", "503", "malformed_json", "hang"}) {
     CAPTURE(kind);
     emu().reset();
@@ -290,7 +291,7 @@ TEST_CASE("poll faults: 500, 503, malformed JSON and a hang are retried") {
   }
 }
 
-TEST_CASE("a create that may have reached the server is not retried, and is journaled as unknown") {
+TEST_CASE_FIXTURE(WithEmu, "a create that may have reached the server is not retried, and is journaled as unknown") {
   // malformed_json first: a hung request is only logged once the emulator lets it go.
   for (std::string kind : {"malformed_json", "hang"}) {
     CAPTURE(kind);
@@ -316,8 +317,7 @@ TEST_CASE("a create that may have reached the server is not retried, and is jour
   }
 }
 
-TEST_CASE("moderation at 100%: exit 5 with advice; --retry-without-audio resubmits once without audio") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "moderation at 100%: exit 5 with advice; --retry-without-audio resubmits once without audio") {
   emu().fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "moderation"}, {"count", 1},
                {"code", "OutputAudioSensitiveContentDetected"}, {"message", "the audio may contain sensitive content"}});
   Run r = Cli{emu()}({"generate", "--prompt", "x", "-o", out_file("never.mp4")});
@@ -351,8 +351,7 @@ TEST_CASE("moderation at 100%: exit 5 with advice; --retry-without-audio resubmi
   }
 }
 
-TEST_CASE("an unknown status word fails clearly with the field") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "an unknown status word fails clearly with the field") {
   emu().fault({{"method", "GET"}, {"path_prefix", "/v1/video/generations/"}, {"kind", "unknown_status"}, {"count", 1}});
   Run r = Cli{emu()}({"generate", "--prompt", "x", "-o", out_file("never.mp4")});
   CHECK(r.status == 4);
@@ -360,8 +359,7 @@ TEST_CASE("an unknown status word fails clearly with the field") {
   CHECK(contains(r.err, "data.status"));
 }
 
-TEST_CASE("a download cut at 50% resumes with Range and yields the whole file") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "a download cut at 50% resumes with Range and yields the whole file") {
   Cli cli{emu()};
   Run r = cli({"generate", "--prompt", "x", "--no-wait", "--json"});
   REQUIRE_MESSAGE(r.status == 0, r.err);
@@ -386,9 +384,8 @@ TEST_CASE("a download cut at 50% resumes with Range and yields the whole file") 
   for (const auto& e : fs::directory_iterator(kWork)) CHECK_FALSE(contains(e.path().filename().string(), ".tmp"));
 }
 
-TEST_CASE("an expired download URL triggers one re-poll for a fresh one") {
-  emu().reset();
-  seedreel::Provider p = seedreel::resolve_provider("starrise", emu().url());
+TEST_CASE_FIXTURE(WithEmu, "an expired download URL triggers one re-poll for a fresh one") {
+  seedreel::Provider p = seedreel::resolve_provider("starrise", emu().base);
   seedreel::ClientOptions o;
   o.poll_interval = 0.2;
   std::vector<std::string> notices;
@@ -417,7 +414,7 @@ TEST_CASE("an expired download URL triggers one re-poll for a fresh one") {
 
 TEST_CASE("status, journal lookup, cancel on Ark, and the asset API") {
   // Tasks stay queued for the first 20% of --task-seconds: long enough to cancel, even under sanitizers.
-  EmulatorProcess slow({"--task-seconds", "300", "--api-key", kKey, "--data-dir", kWork + "/emu-slow"});
+  EmuProcess slow({"--task-seconds", "300", "--api-key", kKey, "--data-dir", kWork + "/emu-slow"});
   Cli cli{slow};
   Run r = cli({"generate", "--provider", "ark-cn", "--prompt", "slow", "--no-wait"});
   REQUIRE_MESSAGE(r.status == 0, r.err);
@@ -449,8 +446,7 @@ TEST_CASE("status, journal lookup, cancel on Ark, and the asset API") {
         json{{"model", "volc-asset"}, {"GroupId", group}, {"Name", "face.png"}, {"AssetType", "Image"}, {"URL", "https://example.com/face.png"}});
 }
 
-TEST_CASE("a wrong key is an authentication error; key files must be private") {
-  emu().reset();
+TEST_CASE_FIXTURE(WithEmu, "a wrong key is an authentication error; key files must be private") {
   Cli wrong{emu()};
   wrong.key = "sk-wrong-key-0000";
   Run r = wrong({"generate", "--prompt", "x", "-o", out_file("never.mp4")});
@@ -473,7 +469,7 @@ TEST_CASE("a wrong key is an authentication error; key files must be private") {
 }
 
 TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves no file; --timeout likewise") {
-  EmulatorProcess slow({"--task-seconds", "60", "--api-key", kKey, "--data-dir", kWork + "/emu-ctrlc"});
+  EmuProcess slow({"--task-seconds", "60", "--api-key", kKey, "--data-dir", kWork + "/emu-ctrlc"});
   std::string dir = kWork + "/ctrlc";
   fs::create_directories(dir);
   std::string journal = dir + "/journal.db", out = dir + "/never.mp4";
@@ -484,7 +480,7 @@ TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves
     dup2(devnull, 1);
     dup2(devnull, 2);
     std::vector<std::string> argv{"env", "SEEDREEL_API_KEY=" + kKey, "SEEDREEL_JOURNAL=" + journal, program("seedreel"),
-                                  "generate", "--prompt", "x", "--base-url", slow.url(), "--poll-interval", "0.2", "-o", out};
+                                  "generate", "--prompt", "x", "--base-url", slow.base, "--poll-interval", "0.2", "-o", out};
     std::vector<char*> c;
     for (auto& a : argv) c.push_back(a.data());
     c.push_back(nullptr);
@@ -524,8 +520,8 @@ TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves
   sqlite3_close(db);
 }
 
-TEST_CASE("the HTTP layer refuses non-http schemes and caps answer sizes") {
-  seedreel::Provider p = seedreel::resolve_provider("anyfast", emu().url());
+TEST_CASE_FIXTURE(WithEmu, "the HTTP layer refuses non-http schemes and caps answer sizes") {
+  seedreel::Provider p = seedreel::resolve_provider("anyfast", emu().base);
   seedreel::ClientOptions o;
   o.max_attempts = 1;
   seedreel::Client client(p, kKey, o);

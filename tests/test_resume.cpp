@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "client_support.hpp"
+#include "emulator_harness.hpp"
 
 using namespace seedreel::test;
 using nlohmann::json;
@@ -18,7 +18,7 @@ namespace {
 const std::string kKey = "resume-test-key-5f2a9c";
 
 struct Env {
-  EmulatorProcess emu{{"--task-seconds", "1", "--api-key", kKey}};
+  EmuProcess emu{{"--task-seconds", "1", "--api-key", kKey}};
   std::string work = temp_dir("resume");
 
   Run cli(std::vector<std::string> args, bool with_base_url = true) const {
@@ -27,7 +27,7 @@ struct Env {
                                   "SEEDREEL_JOURNAL=" + work + "/journal.db", "SEEDREEL_RETRY_BASE=0.05",
                                   program("seedreel")};
     argv.insert(argv.end(), args.begin(), args.end());
-    if (with_base_url) argv.insert(argv.end(), {"--base-url", emu.url()});
+    if (with_base_url) argv.insert(argv.end(), {"--base-url", emu.base});
     argv.insert(argv.end(), {"--poll-interval", "0.2"});
     Run r = run(argv);
     CHECK(r.out.find(kKey) == std::string::npos);

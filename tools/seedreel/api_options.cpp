@@ -67,6 +67,30 @@ std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provi
   return std::make_unique<Client>(provider, std::move(key), std::move(o));
 }
 
+Downloaded wait_and_download(Client& client, const std::string& task_id, const std::string& output, Journal* journal,
+                             std::int64_t entry) {
+  Downloaded d{client.wait(task_id)};
+  if (d.task.status != TaskStatus::succeeded) {
+    Error err = task_error(d.task);
+    if (journal) journal->update(entry, to_string(d.task.status), err.reason());
+    throw err;
+  }
+  d.bytes = client.download(d.task, output);
+  if (journal) journal->update(entry, "downloaded");
+  return d;
+}
+
+void add_task_args(CLI::App& sub, TaskArgs& args) {
+  sub.add_option("id", args.id, "Task id")->required();
+  add_api_flags(sub, args.api);
+}
+
+TaskClient task_client(const TaskArgs& args, const Context& ctx) {
+  Provider provider = provider_for(args.api, args.id);
+  auto client = make_client(args.api, provider, ctx);
+  return {std::move(provider), std::move(client)};
+}
+
 nlohmann::json task_json(const Task& t) {
   nlohmann::json j = {{"id", t.id}, {"status", to_string(t.status)}, {"provider_status", t.raw_status}};
   j["progress"] = t.progress >= 0 ? nlohmann::json(t.progress) : nlohmann::json(nullptr);

@@ -1,6 +1,7 @@
 #pragma once
 // Flags and helpers shared by the commands that talk to a provider
-// (generate, status, download, cancel, asset).
+// (generate, status, download, cancel, resume, asset).
+#include <cstdint>
 #include <memory>
 #include <string>
 
@@ -9,6 +10,10 @@
 
 #include "command.hpp"
 #include "seedreel/client.hpp"
+
+namespace seedreel {
+class Journal;
+}
 
 namespace seedreel::cli {
 
@@ -33,6 +38,29 @@ Provider provider_for(const ApiFlags& flags, const std::string& task_id = "");
 std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provider, const Context& ctx);
 
 std::string journal_path(const ApiFlags& flags);
+
+// The arguments of a command that acts on one task: its id and the API flags.
+struct TaskArgs {
+  std::string id;
+  ApiFlags api;
+};
+void add_task_args(CLI::App& sub, TaskArgs& args);
+
+struct TaskClient {
+  Provider provider;
+  std::unique_ptr<Client> client;
+};
+// The provider of the task (see provider_for) and a client for it (see make_client).
+TaskClient task_client(const TaskArgs& args, const Context& ctx);
+
+struct Downloaded {
+  Task task;
+  std::uint64_t bytes = 0;
+};
+// Waits for the task, then downloads its video to output. With a journal, its
+// entry records the failed status (the task's Error is thrown) or the download.
+Downloaded wait_and_download(Client& client, const std::string& task_id, const std::string& output, Journal* journal,
+                             std::int64_t entry);
 
 nlohmann::json task_json(const Task& task);
 void print_task(const Task& task);

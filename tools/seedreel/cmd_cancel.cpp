@@ -9,17 +9,10 @@ namespace seedreel::cli {
 namespace {
 
 const Registration reg{43, "cancel", "Cancel a queued task", [](CLI::App& sub, const Context& ctx) -> Runner {
-  struct Opts {
-    std::string id;
-    ApiFlags api;
-  };
-  auto o = std::make_shared<Opts>();
-  sub.add_option("id", o->id, "Task id")->required();
-  add_api_flags(sub, o->api);
+  auto o = std::make_shared<TaskArgs>();
+  add_task_args(sub, *o);
   return [o, &ctx] {
-    Provider provider = provider_for(o->api, o->id);
-    auto client = make_client(o->api, provider, ctx);
-    client->cancel(o->id);
+    task_client(*o, ctx).client->cancel(o->id);
     if (std::filesystem::exists(journal_path(o->api))) {
       Journal journal(journal_path(o->api));
       if (auto e = journal.find_task(o->id)) journal.update(e->id, "cancelled");

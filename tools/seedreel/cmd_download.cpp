@@ -12,31 +12,22 @@ namespace {
 
 const Registration reg{42, "download", "Download a finished task's video (waits while it runs)",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
-  struct Opts {
-    std::string id, output;
-    ApiFlags api;
+  struct Opts : TaskArgs {
+    std::string output;
   };
   auto o = std::make_shared<Opts>();
-  sub.add_option("id", o->id, "Task id")->required();
+  // Before the API flags, so that --help lists it first.
   sub.add_option("-o,--output", o->output, "Where to write the video (.mp4)")->required();
-  add_api_flags(sub, o->api);
+  add_task_args(sub, *o);
   return [o, &ctx] {
-    Provider provider = provider_for(o->api, o->id);
-    auto client = make_client(o->api, provider, ctx);
-    Task t = client->wait(o->id);
+    auto client = task_client(*o, ctx).client;
     std::optional<Journal> journal;
     std::optional<JournalEntry> entry;
     if (std::filesystem::exists(journal_path(o->api))) {
       journal.emplace(journal_path(o->api));
       entry = journal->find_task(o->id);
     }
-    if (t.status != TaskStatus::succeeded) {
-      Error err = task_error(t);
-      if (entry) journal->update(entry->id, to_string(t.status), err.reason());
-      throw err;
-    }
-    auto bytes = client->download(t, o->output);
-    if (entry) journal->update(entry->id, "downloaded");
+    auto [t, bytes] = wait_and_download(*client, o->id, o->output, entry ? &*journal : nullptr, entry ? entry->id : 0);
     const auto& s = client->stats();
     if (ctx.json)
       fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", o->output}, {"bytes", bytes}, {"task", task_json(t)},

@@ -45,14 +45,7 @@ const Registration reg{50, "resume", "Finish journaled tasks that were created b
         // Without flags, the provider and base URL the task was created with.
         Provider provider = provider_for(*flags, e.task_id);
         auto client = make_client(*flags, provider, ctx);
-        Task t = client->wait(e.task_id);
-        if (t.status != TaskStatus::succeeded) {
-          Error err = task_error(t);
-          journal.update(e.id, to_string(t.status), err.reason());
-          throw err;
-        }
-        auto bytes = client->download(t, e.output);
-        journal.update(e.id, "downloaded");
+        auto bytes = wait_and_download(*client, e.task_id, e.output, &journal, e.id).bytes;
         item["result"] = "downloaded";
         item["bytes"] = bytes;
         if (!ctx.json) fmt::print("{}  {}  task {}\n", e.output, human_bytes(bytes), e.task_id);

@@ -8,16 +8,10 @@ namespace seedreel::cli {
 namespace {
 
 const Registration reg{41, "status", "Show a task's status, progress, URL or error", [](CLI::App& sub, const Context& ctx) -> Runner {
-  struct Opts {
-    std::string id;
-    ApiFlags api;
-  };
-  auto o = std::make_shared<Opts>();
-  sub.add_option("id", o->id, "Task id")->required();
-  add_api_flags(sub, o->api);
+  auto o = std::make_shared<TaskArgs>();
+  add_task_args(sub, *o);
   return [o, &ctx] {
-    Provider provider = provider_for(o->api, o->id);
-    auto client = make_client(o->api, provider, ctx);
+    auto [provider, client] = task_client(*o, ctx);
     Task t = client->poll(o->id);
     if (ctx.json) {
       auto j = task_json(t);

@@ -79,7 +79,10 @@ Emulator::Emulator(Options opts)
   // over keep-alive connections do not starve each other.
   svr.new_task_queue = [] { return new httplib::ThreadPool(128); };
   svr.set_payload_max_length(seedreel::media_limits().max_body_bytes);
-  svr.set_logger([this](const httplib::Request& req, const httplib::Response&) {
+  // Recorded once the answer is decided but before it is sent (a logger runs
+  // after): a client that sends its next request on the answer must find
+  // this one already in the log, in order.
+  svr.set_post_routing_handler([this](const httplib::Request& req, httplib::Response&) {
     if (req.path.starts_with("/_emu/")) return;
     log_.add(req.method, req.path, query_json(req), req.body, check_key(req));
   });

@@ -53,6 +53,10 @@ struct ConformOptions {
   bool force = false;     // replace existing outputs
   int jpeg_quality = 90;  // JPEG/WebP quality when an image is re-encoded
   int image_max_side = 0;  // > 0: shrink images whose longest side is over this (300-6000)
+  // > 0: videos last at most this many seconds (on top of the API's limits),
+  // e.g. the tail of a video fed back as a reference to extend it.
+  double video_max_seconds = 0;
+  bool keep_end = false;  // a trimmed video keeps its end instead of its start
 };
 
 // unchanged: copied as is · remuxed: same streams, new container ·

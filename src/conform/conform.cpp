@@ -164,7 +164,8 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
   std::vector<double> budget(inputs.size(), 0);
   auto vshare = share_duration(video_durations, L.video_total_max, L.video_duration, options.total_budget);
   auto ashare = share_duration(audio_durations, L.audio_total_max - audio_room, L.audio_duration, options.total_budget);
-  for (std::size_t k = 0; k < videos.size(); ++k) budget[videos[k]] = vshare[k];
+  for (std::size_t k = 0; k < videos.size(); ++k)
+    budget[videos[k]] = options.video_max_seconds > 0 ? std::min(vshare[k], options.video_max_seconds) : vshare[k];
   for (std::size_t k = 0; k < audios.size(); ++k) budget[audios[k]] = ashare[k];
 
   Names names{fs::path(options.outdir)};

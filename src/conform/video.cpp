@@ -172,6 +172,7 @@ struct Plan {
   Placement placement;
   AVRational rate{};
   double keep = 0;        // seconds of the source kept (trim point)
+  double skip = 0;        // seconds of the source's start left out (keep_end)
   double min_length = 0;  // seconds the output must last at least (extension)
   std::int64_t max_video_bitrate = 0;
 };
@@ -214,6 +215,8 @@ Conformed reencode(const Job& job, const Plan& plan, std::vector<Change> changes
 
   // One timeline for both streams, starting at the video's first timestamp.
   std::int64_t v_origin = vs->start_time != AV_NOPTS_VALUE ? vs->start_time : 0;
+  // Keeping the end: the timeline starts `skip` seconds in; earlier frames and samples fall before it.
+  v_origin += av_rescale_q(std::llround(plan.skip * AV_TIME_BASE), AV_TIME_BASE_Q, vs->time_base);
   double origin_s = double(v_origin) * av_q2d(vs->time_base);
   std::optional<AudioTrack> track;
   if (aenc) track.emplace(*aenc, origin_s);
@@ -350,6 +353,7 @@ Conformed conform_video(const Job& job) {
   const AVStream* vs = probe_in->streams[probe_in.best_stream(AVMEDIA_TYPE_VIDEO)];
   plan.rate = target_rate(vs, v.fps);
   plan.keep = std::min(job.duration, std::max(source, L.video_duration.min));
+  if (job.options.keep_end && trim) plan.skip = source - plan.keep;
   plan.min_length = std::min(L.video_duration.min, job.duration);
   plan.placement = place_video({m.width, m.height}, job.options.fit);
   // Leave room under the size cap for audio (128 kb/s) and the container (~2 %).

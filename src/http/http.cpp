@@ -5,6 +5,7 @@
 #include <ctime>
 #include <mutex>
 
+#include <strings.h>
 #include <unistd.h>
 
 #include <fmt/format.h>
@@ -138,7 +139,9 @@ Response perform(const Request& request, const Limits& limits) {
   CURL* c = h.get();
   Slist headers;
   for (const auto& line : request.headers) append_header(headers, line.c_str());
-  if (!request.body.empty() || request.method == "POST") append_header(headers, "Content-Type: application/json");
+  bool typed = false;
+  for (const auto& line : request.headers) typed = typed || (line.size() > 13 && strncasecmp(line.c_str(), "content-type:", 13) == 0);
+  if (!typed && (!request.body.empty() || request.method == "POST")) append_header(headers, "Content-Type: application/json");
   append_header(headers, "Expect:");  // no 100-continue round trip for large bodies
   curl_easy_setopt(c, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers.get());
@@ -148,6 +151,10 @@ Response perform(const Request& request, const Limits& limits) {
     curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.size()));
   } else if (request.method != "GET") {
     curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, request.method.c_str());
+    if (!request.body.empty()) {  // PUT of an upload
+      curl_easy_setopt(c, CURLOPT_POSTFIELDS, request.body.data());
+      curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(request.body.size()));
+    }
   }
   curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, long(limits.request_timeout * 1000));
   Response response;

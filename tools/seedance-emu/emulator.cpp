@@ -106,6 +106,7 @@ Emulator::Emulator(Options opts)
   add_asset_routes(*this);
   add_file_routes(*this);
   add_control_routes(*this);
+  add_upload_routes(*this);
 }
 
 Emulator::~Emulator() = default;

@@ -86,6 +86,7 @@ void add_ark_routes(Emulator& emu);
 void add_asset_routes(Emulator& emu);
 void add_file_routes(Emulator& emu);
 void add_control_routes(Emulator& emu);
+void add_upload_routes(Emulator& emu);
 
 // Upstream Ark's task object (also the gateway's data.data).
 nlohmann::json ark_task_json(const TaskView& v, const std::string& status);

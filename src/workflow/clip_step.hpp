@@ -1,0 +1,44 @@
+#pragma once
+// One clip of a workflow: reused when an earlier run finished it for the same
+// request, resumed when an earlier run's task is still in the journal, else
+// generated (and journaled before it is polled).
+#include <optional>
+#include <string>
+
+#include "seedreel/workflow.hpp"
+
+namespace seedreel::workflow_detail {
+
+// Keys identify what a clip was asked for. Each folds in the previous clip's
+// key, so a clip is reused only when everything it was built on is unchanged.
+std::string fold_key(const std::string& previous, const std::string& text);
+// A digest of a file's bytes (an input video's identity).
+std::string file_digest(const std::string& path);
+
+struct ClipJob {
+  int index = 0;
+  std::string path;  // absolute: the journal matches in-flight tasks by output path
+  std::string key;
+  std::string prompt;
+};
+
+// OUTDIR/clip-001.mp4 (absolute).
+std::string clip_path(const std::string& parts_dir, int index);
+void notice(const WorkflowOptions& options, const std::string& text);
+
+// The clip from an earlier run, downloaded now if its task was still in
+// flight; nullopt when it has to be generated.
+std::optional<WorkflowClip> reuse_or_resume(Client& client, const ClipJob& job, const WorkflowOptions& options);
+
+// Records the key, then generates (create, journal, wait, download).
+WorkflowClip generate_clip(Client& client, const ClipJob& job, const Request& request, const std::string& body,
+                           const WorkflowOptions& options);
+
+}  // namespace seedreel::workflow_detail
+
+namespace seedreel::workflow_detail {
+// Creates the work folder (checks the options first); returns its path.
+std::string prepare_parts(const WorkflowOptions& options);
+// The first finding as one-line Error(validation), counting the rest.
+Error findings_error(const std::string& subject, const std::vector<Finding>& findings);
+}  // namespace seedreel::workflow_detail

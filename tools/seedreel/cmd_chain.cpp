@@ -1,0 +1,36 @@
+// seedreel chain --first-frame IMG --prompt-file FILE -o OUT.mp4
+// One clip per prompt, each starting from the previous clip's exact last
+// frame, joined into one video; a rerun reuses or resumes what was paid for.
+#include "api_options.hpp"
+#include "command.hpp"
+#include "seedreel/journal.hpp"
+#include "workflow_options.hpp"
+
+namespace seedreel::cli {
+namespace {
+
+const Registration reg{60, "chain", "Generate one clip per prompt, each from the previous clip's last frame, and join them",
+                       [](CLI::App& sub, const Context& ctx) -> Runner {
+  struct Opts {
+    std::string first, prompt_file;
+    WorkflowFlags flags;
+  };
+  auto o = std::make_shared<Opts>();
+  sub.add_option("--first-frame", o->first, "First frame of clip 1 (a local image)")->required();
+  sub.add_option("--prompt-file", o->prompt_file, "One prompt per line; blank lines and # comments skipped")->required();
+  add_workflow_flags(sub, o->flags);
+  return [o, &ctx] {
+    ChainPlan plan;
+    plan.base = base_request(o->flags);
+    plan.first_frame = o->first;
+    plan.prompts = read_prompt_file(o->prompt_file);
+    Provider provider = provider_for(o->flags.api);
+    auto client = make_client(o->flags.api, provider, ctx);
+    Journal journal(journal_path(o->flags.api));
+    auto result = chain(*client, plan, workflow_options(o->flags, journal, ctx));
+    return print_workflow(result, provider, ctx);
+  };
+}};
+
+}  // namespace
+}  // namespace seedreel::cli

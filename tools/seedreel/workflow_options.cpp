@@ -1,0 +1,78 @@
+#include "workflow_options.hpp"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "output.hpp"
+#include "seedreel/journal.hpp"
+
+namespace seedreel::cli {
+
+void add_workflow_flags(CLI::App& sub, WorkflowFlags& f) {
+  sub.add_option("--resolution", f.resolution, "480p 720p 1080p (default: the provider's, 720p)");
+  sub.add_option("--ratio", f.ratio, "16:9 4:3 1:1 3:4 9:16 21:9 adaptive");
+  sub.add_option("--duration", f.duration, "Seconds per clip, 4-15");
+  sub.add_flag("--no-audio", f.no_audio, "Do not generate audio");
+  sub.add_option("--seed", f.seed, "Random seed (Ark)");
+  sub.add_flag("--watermark", f.watermark, "Ask for a watermark");
+  sub.add_option("--model", f.model, "Model (default: the provider's)");
+  sub.add_flag("--retry-without-audio", f.retry_without_audio,
+               "If a clip's audio is refused by moderation, resubmit it once without audio");
+  sub.add_option("--parts", f.parts, "Work folder for clips, frames and tails (default: OUT.parts)");
+  sub.add_option("-o,--output", f.output, "Where to write the joined video (.mp4)")->required();
+  add_api_flags(sub, f.api);
+}
+
+Request base_request(const WorkflowFlags& f) {
+  Request r;
+  r.model = f.model;
+  r.resolution = f.resolution;
+  r.ratio = f.ratio;
+  r.duration = f.duration;
+  r.seed = f.seed;
+  r.generate_audio = !f.no_audio;
+  if (f.watermark) r.watermark = true;
+  return r;
+}
+
+WorkflowOptions workflow_options(const WorkflowFlags& f, Journal& journal, const Context& ctx) {
+  WorkflowOptions o;
+  o.output = f.output;
+  o.parts_dir = f.parts;
+  o.journal = &journal;
+  o.retry_without_audio = f.retry_without_audio;
+  if (!ctx.json) o.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };
+  return o;
+}
+
+int print_workflow(const WorkflowResult& r, const Provider& provider, const Context& ctx) {
+  if (ctx.json) {
+    nlohmann::json clips = nlohmann::json::array();
+    for (const auto& c : r.clips) {
+      nlohmann::json j = {{"index", c.index}, {"path", c.path}, {"prompt", c.prompt}, {"task_id", c.task_id},
+                          {"origin", to_string(c.origin)}};
+      if (!c.input.empty()) j["input"] = c.input;
+      if (!c.input_url.empty()) j["input_url"] = c.input_url;
+      clips.push_back(j);
+    }
+    nlohmann::json seams = nlohmann::json::array();
+    for (const auto& s : r.stitch.seams)
+      seams.push_back({{"clip", s.clip}, {"time", s.video_start}, {"dropped_duplicate", s.dropped_duplicate},
+                       {"psnr_db", s.psnr_db}});
+    fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", r.output}, {"provider", provider.name}, {"clips", clips},
+                                      {"seams", seams}, {"duration", r.stitch.video_duration},
+                                      {"video_copied", r.stitch.video_copied}}.dump(2));
+    return exit_code::ok;
+  }
+  std::vector<Row> rows{{"CLIP", "TASK", "ORIGIN", "FILE"}};
+  for (const auto& c : r.clips)
+    rows.push_back({std::to_string(c.index), c.task_id.empty() ? "-" : c.task_id, to_string(c.origin), c.path});
+  print_table(rows);
+  int dropped = 0;
+  for (const auto& s : r.stitch.seams) dropped += s.dropped_duplicate;
+  fmt::print("{}  {}  {} seam(s), {} duplicate frame(s) dropped\n", r.output, human_seconds(r.stitch.video_duration),
+             r.stitch.seams.size(), dropped);
+  return exit_code::ok;
+}
+
+}  // namespace seedreel::cli

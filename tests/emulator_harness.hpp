@@ -183,4 +183,39 @@ class EmuProcess {
   int out_ = -1, err_ = -1;
 };
 
+// `seedreel` run against an emulator that wants `key`: a throwaway home and
+// journal, no provider settings from the caller's environment, fast retries
+// and polls. Every run checks that the key shows in neither output stream.
+struct CliSession {
+  CliSession(std::string api_key, const std::string& tag, std::vector<std::string> emu_args = {"--task-seconds", "1"})
+      : emu(with_key(std::move(emu_args), api_key)), key(std::move(api_key)), work(temp_dir(tag)) {}
+
+  std::vector<std::string> argv(const std::vector<std::string>& args, bool with_base_url = true) const {
+    std::vector<std::string> a{"env", "-u", "SEEDREEL_PROVIDER", "-u", "SEEDREEL_BASE_URL", "-u", "SEEDREEL_UPLOAD_URL",
+                               "HOME=" + work, "XDG_CONFIG_HOME=" + work + "/config", "SEEDREEL_API_KEY=" + key,
+                               "SEEDREEL_JOURNAL=" + work + "/journal.db", "SEEDREEL_RETRY_BASE=0.05",
+                               program("seedreel")};
+    a.insert(a.end(), args.begin(), args.end());
+    if (with_base_url) a.insert(a.end(), {"--base-url", emu.base});
+    a.insert(a.end(), {"--poll-interval", "0.2"});
+    return a;
+  }
+  Run cli(const std::vector<std::string>& args, bool with_base_url = true) const {
+    Run r = run(argv(args, with_base_url));
+    CHECK(r.out.find(key) == std::string::npos);
+    CHECK(r.err.find(key) == std::string::npos);
+    return r;
+  }
+
+  EmuProcess emu;
+  std::string key;
+  std::string work;
+
+ private:
+  static std::vector<std::string> with_key(std::vector<std::string> args, const std::string& key) {
+    args.insert(args.end(), {"--api-key", key});
+    return args;
+  }
+};
+
 }  // namespace seedreel::test

@@ -26,36 +26,17 @@ namespace {
 
 const std::string kKey = "batch-test-key-7c31e0";
 
-struct Env {
-  EmuProcess emu{{"--task-seconds", "1", "--api-key", kKey}};
-  std::string work = temp_dir("batch");
+struct Env : CliSession {
+  Env() : CliSession(kKey, "batch") {}
 
-  std::vector<std::string> argv(std::vector<std::string> args) const {
-    std::vector<std::string> a{"env", "-u", "SEEDREEL_PROVIDER", "-u", "SEEDREEL_BASE_URL", "HOME=" + work,
-                               "XDG_CONFIG_HOME=" + work + "/config", "SEEDREEL_API_KEY=" + kKey,
-                               "SEEDREEL_JOURNAL=" + work + "/journal.db", "SEEDREEL_RETRY_BASE=0.05",
-                               program("seedreel")};
-    a.insert(a.end(), args.begin(), args.end());
-    a.insert(a.end(), {"--base-url", emu.base, "--poll-interval", "0.2"});
-    return a;
-  }
-  Run cli(std::vector<std::string> args) const {
-    Run r = run(argv(std::move(args)));
-    CHECK(r.out.find(kKey) == std::string::npos);
-    CHECK(r.err.find(kKey) == std::string::npos);
-    return r;
-  }
   std::string jobs(const std::string& name, const std::vector<std::string>& lines) const {
     std::ofstream f(work + "/" + name);
     for (const auto& l : lines) f << l << "\n";
     return work + "/" + name;
   }
-  json log() const { return emu.get("/_emu/requests").json(); }
+  json log() const { return emu.requests(); }
   std::size_t count(const std::string& method, const std::string& prefix) const {
-    std::size_t n = 0;
-    for (const auto& r : log())
-      if (r["method"] == method && r["path"].get<std::string>().rfind(prefix, 0) == 0) ++n;
-    return n;
+    return emu.requests(method, prefix).size();
   }
 };
 
@@ -269,9 +250,9 @@ TEST_CASE("Ctrl-C leaves tasks journaled and no partial output; the rerun resume
   pid_t pid = fork();
   REQUIRE(pid >= 0);
   if (pid == 0) {
-    int null = open("/dev/null", O_WRONLY);
-    dup2(null, 1);
-    dup2(null, 2);
+    int log = open((env.work + "/interrupted.log").c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    dup2(log, 1);
+    dup2(log, 2);
     std::vector<char*> a;
     for (auto& s : argv) a.push_back(s.data());
     a.push_back(nullptr);
@@ -291,7 +272,9 @@ TEST_CASE("Ctrl-C leaves tasks journaled and no partial output; the rerun resume
   int status = 0;
   waitpid(pid, &status, 0);
   REQUIRE(WIFEXITED(status));
-  CHECK(WEXITSTATUS(status) == 130);
+  std::ifstream log_file(env.work + "/interrupted.log");
+  std::string log((std::istreambuf_iterator<char>(log_file)), std::istreambuf_iterator<char>());
+  CHECK_MESSAGE(WEXITSTATUS(status) == 130, log);
   CHECK((!fs::exists(env.work + "/c") || fs::is_empty(env.work + "/c")));
 
   std::vector<std::string> again = env.argv({"batch", file, "--json"});

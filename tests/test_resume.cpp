@@ -17,23 +17,8 @@ namespace {
 
 const std::string kKey = "resume-test-key-5f2a9c";
 
-struct Env {
-  EmuProcess emu{{"--task-seconds", "1", "--api-key", kKey}};
-  std::string work = temp_dir("resume");
-
-  Run cli(std::vector<std::string> args, bool with_base_url = true) const {
-    std::vector<std::string> argv{"env", "-u", "SEEDREEL_PROVIDER", "-u", "SEEDREEL_BASE_URL", "HOME=" + work,
-                                  "XDG_CONFIG_HOME=" + work + "/config", "SEEDREEL_API_KEY=" + kKey,
-                                  "SEEDREEL_JOURNAL=" + work + "/journal.db", "SEEDREEL_RETRY_BASE=0.05",
-                                  program("seedreel")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    if (with_base_url) argv.insert(argv.end(), {"--base-url", emu.base});
-    argv.insert(argv.end(), {"--poll-interval", "0.2"});
-    Run r = run(argv);
-    CHECK(r.out.find(kKey) == std::string::npos);
-    CHECK(r.err.find(kKey) == std::string::npos);
-    return r;
-  }
+struct Env : CliSession {
+  Env() : CliSession(kKey, "resume") {}
 };
 
 }  // namespace

@@ -26,31 +26,10 @@ namespace {
 
 const std::string kKey = "workflow-test-key-81c3e7";
 
-struct Env {
-  explicit Env(std::string task_seconds = "1") : emu({"--task-seconds", task_seconds, "--api-key", kKey}) {}
-  EmuProcess emu;
-  std::string work = temp_dir("workflow");
-
-  std::vector<std::string> argv(std::vector<std::string> args) const {
-    std::vector<std::string> a{"env", "-u", "SEEDREEL_PROVIDER", "-u", "SEEDREEL_BASE_URL", "-u", "SEEDREEL_UPLOAD_URL",
-                               "HOME=" + work, "XDG_CONFIG_HOME=" + work + "/config", "SEEDREEL_API_KEY=" + kKey,
-                               "SEEDREEL_JOURNAL=" + work + "/journal.db", "SEEDREEL_RETRY_BASE=0.05",
-                               program("seedreel")};
-    a.insert(a.end(), args.begin(), args.end());
-    a.insert(a.end(), {"--base-url", emu.base, "--poll-interval", "0.2"});
-    return a;
-  }
-  Run cli(std::vector<std::string> args) const {
-    Run r = run(argv(std::move(args)));
-    CHECK(r.out.find(kKey) == std::string::npos);
-    CHECK(r.err.find(kKey) == std::string::npos);
-    return r;
-  }
+struct Env : CliSession {
+  explicit Env(const std::string& task_seconds = "1") : CliSession(kKey, "workflow", {"--task-seconds", task_seconds}) {}
   std::vector<json> requests(const std::string& method, const std::string& prefix) const {
-    std::vector<json> out;
-    for (const auto& r : emu.get("/_emu/requests").json())
-      if (r["method"] == method && r["path"].get<std::string>().starts_with(prefix)) out.push_back(r);
-    return out;
+    return emu.requests(method, prefix);
   }
   std::size_t creates() const { return requests("POST", "/v1/video/generations").size(); }
 };

@@ -2,8 +2,10 @@
 
 #include <sqlite3.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <thread>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -116,7 +118,15 @@ Journal::Journal(const std::string& path) : impl_(std::make_unique<Impl>()) {
   impl_->db.reset(db);
   if (rc != SQLITE_OK) impl_->fail("open");
   sqlite3_busy_timeout(db, 5000);  // several seedreel processes may share one journal
-  if (sqlite3_exec(db, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr) != SQLITE_OK) impl_->fail("set WAL");
+  // Switching to WAL takes a lock that SQLite does not wait for through the
+  // busy handler: when another connection (a concurrent batch job, another
+  // process) is opening the same file, retry for as long as the busy timeout.
+  for (int waited_ms = 0;; waited_ms += 20) {
+    rc = sqlite3_exec(db, "PRAGMA journal_mode=WAL;", nullptr, nullptr, nullptr);
+    if (rc == SQLITE_OK) break;
+    if ((rc != SQLITE_BUSY && rc != SQLITE_LOCKED) || waited_ms >= 5000) impl_->fail("set WAL");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
   if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) impl_->fail("create schema");
 }
 

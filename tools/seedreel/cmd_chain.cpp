@@ -3,7 +3,6 @@
 // frame, joined into one video; a rerun reuses or resumes what was paid for.
 #include "api_options.hpp"
 #include "command.hpp"
-#include "seedreel/journal.hpp"
 #include "workflow_options.hpp"
 
 namespace seedreel::cli {
@@ -24,11 +23,7 @@ const Registration reg{60, "chain", "Generate one clip per prompt, each from the
     plan.base = base_request(o->flags);
     plan.first_frame = o->first;
     plan.prompts = read_prompt_file(o->prompt_file);
-    Provider provider = provider_for(o->flags.api);
-    auto client = make_client(o->flags.api, provider, ctx);
-    Journal journal(journal_path(o->flags.api));
-    auto result = chain(*client, plan, workflow_options(o->flags, journal, ctx));
-    return print_workflow(result, provider, ctx);
+    return run_workflow(o->flags, ctx, [&](Client& c, const WorkflowOptions& w) { return chain(c, plan, w); });
   };
 }};
 

@@ -4,7 +4,6 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
-#include "seedreel/journal.hpp"
 #include "workflow_options.hpp"
 
 namespace seedreel::cli {
@@ -40,11 +39,7 @@ const Registration reg{61, "extend", "Continue a video from its tail as a refere
     plan.times = o->times;
     plan.tail = o->tail;
     plan.publish = put_publisher(upload, o->flags.api.request_timeout);
-    Provider provider = provider_for(o->flags.api);
-    auto client = make_client(o->flags.api, provider, ctx);
-    Journal journal(journal_path(o->flags.api));
-    auto result = extend(*client, plan, workflow_options(o->flags, journal, ctx));
-    return print_workflow(result, provider, ctx);
+    return run_workflow(o->flags, ctx, [&](Client& c, const WorkflowOptions& w) { return extend(c, plan, w); });
   };
 }};
 

@@ -75,4 +75,11 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
   return exit_code::ok;
 }
 
+int run_workflow(const WorkflowFlags& flags, const Context& ctx, const WorkflowRun& run) {
+  Provider provider = provider_for(flags.api);
+  auto client = make_client(flags.api, provider, ctx);
+  Journal journal(journal_path(flags.api));
+  return print_workflow(run(*client, workflow_options(flags, journal, ctx)), provider, ctx);
+}
+
 }  // namespace seedreel::cli

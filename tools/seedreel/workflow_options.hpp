@@ -2,6 +2,7 @@
 // Flags and output shared by the workflow commands (chain, extend): the
 // generation parameters of `generate` that apply to every clip, and the
 // result as a table or JSON.
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -28,5 +29,9 @@ Request base_request(const WorkflowFlags& flags);
 WorkflowOptions workflow_options(const WorkflowFlags& flags, Journal& journal, const Context& ctx);
 // Prints the result (a line per clip, or --json); returns the exit status.
 int print_workflow(const WorkflowResult& result, const Provider& provider, const Context& ctx);
+// Sets up the provider, client and journal the flags name, runs one workflow
+// with them and prints its result; returns the exit status.
+using WorkflowRun = std::function<WorkflowResult(Client&, const WorkflowOptions&)>;
+int run_workflow(const WorkflowFlags& flags, const Context& ctx, const WorkflowRun& run);
 
 }  // namespace seedreel::cli

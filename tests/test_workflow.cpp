@@ -224,6 +224,19 @@ TEST_CASE("extend: the tail goes back as reference_video, twice, and the output 
   CHECK(duration_of(out) == doctest::Approx(13.0).epsilon(0.01));
 }
 
+TEST_CASE("extend: against a server on this machine, tails go to its /uploads/ without --upload-url") {
+  Env env;
+  std::string in = env.work + "/short.mp4";
+  make({"-f", "lavfi", "-i", "testsrc2=size=864x480:rate=24:duration=3", "-c:v", "libx264", "-pix_fmt", "yuv420p", in});
+  std::string out = env.work + "/short-longer.mp4";
+  std::vector<std::string> args{"extend", in, "--prompt", "@video1 goes on", "--tail", "2", "-o", out};
+  args.insert(args.end(), kClipFlags.begin(), kClipFlags.end());
+  Run r = env.cli(args);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(env.requests("PUT", "/uploads/").size() == 1);
+  CHECK(duration_of(out) > 6);
+}
+
 TEST_CASE("workflows: bad input gets its exit status, one line, and no output") {
   Env env;
   std::string out = env.work + "/never.mp4";
@@ -249,6 +262,12 @@ TEST_CASE("workflows: bad input gets its exit status, one line, and no output") 
   refused({"extend", env.work + "/missing.mp4", "--prompt", "more", "--upload-url", up, "-o", out}, 3);
   refused({"extend", wav, "--prompt", "more", "--tail", "20", "--upload-url", up, "-o", out}, 2);
   refused({"extend", wav, "--prompt", "more", "--tail", "1", "--upload-url", up, "-o", out}, 2);
-  refused({"extend", wav, "--prompt", "more", "-o", out}, 2);  // nowhere to publish the tail
+  // Nowhere to publish the tail: a provider's own host never gets the video unasked.
+  {
+    Run r = env.cli({"extend", wav, "--prompt", "more", "--base-url", "https://api.example.invalid", "-o", out}, false);
+    CHECK(r.status == 2);
+    CHECK(r.err.find("--upload-url") != std::string::npos);
+    CHECK(!fs::exists(out));
+  }
   CHECK(env.creates() == 0);
 }

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <ctime>
+#include <memory>
 #include <mutex>
 
 #include <strings.h>
@@ -251,6 +252,18 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
 std::string redact_url(const std::string& url) {
   auto q = url.find_first_of("?#");
   return q == std::string::npos ? url : url.substr(0, q) + "?…";
+}
+
+bool is_loopback_url(const std::string& url) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> u(curl_url(), curl_url_cleanup);
+  char* host = nullptr;
+  if (!u || curl_url_set(u.get(), CURLUPART_URL, url.c_str(), 0) != CURLUE_OK ||
+      curl_url_get(u.get(), CURLUPART_HOST, &host, 0) != CURLUE_OK)
+    return false;
+  std::string h = host;
+  curl_free(host);
+  std::transform(h.begin(), h.end(), h.begin(), [](unsigned char c) { return char(std::tolower(c)); });
+  return h == "localhost" || h == "[::1]" || h.starts_with("127.");
 }
 
 }  // namespace seedreel::http

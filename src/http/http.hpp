@@ -69,4 +69,7 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
 // without the query string (pre-signed URLs carry credentials there).
 std::string redact_url(const std::string& url);
 
+// True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1).
+bool is_loopback_url(const std::string& url);
+
 }  // namespace seedreel::http

@@ -3,6 +3,7 @@
 #include <cstdlib>
 
 #include "api_options.hpp"
+#include "http/http.hpp"
 #include "command.hpp"
 #include "workflow_options.hpp"
 
@@ -24,11 +25,15 @@ const Registration reg{61, "extend", "Continue a video from its tail as a refere
   sub.add_option("--tail", o->tail, "Seconds of the newest video fed back, 2-15 (default 15, or all of a shorter video)");
   sub.add_option("--upload-url", o->upload_url,
                  "Where each tail is PUT for the provider to read: URL with {name}, or ending in / "
-                 "(env SEEDREEL_UPLOAD_URL)");
+                 "(env SEEDREEL_UPLOAD_URL; default BASE/uploads/ when the base URL is on this machine)");
   add_workflow_flags(sub, o->flags);
   return [o, &ctx] {
     std::string upload = o->upload_url;
     if (const char* env = std::getenv("SEEDREEL_UPLOAD_URL"); upload.empty() && env) upload = env;
+    // A server on this machine (the emulator) takes uploads itself; a real
+    // provider's host never gets the video unasked.
+    if (std::string base = provider_for(o->flags.api).base_url; upload.empty() && http::is_loopback_url(base))
+      upload = base + (base.ends_with('/') ? "uploads/" : "/uploads/");
     if (upload.empty())
       throw Error(ErrorKind::usage, "--upload-url",
                   "the API reads a reference video only from a URL or asset: give where to PUT the tail");

@@ -75,6 +75,11 @@ vid cf_vid_12s.mp4 640 640 24 12
 vid cf_vid_6s.mp4 640 640 24 6
 vid cf_vid_ok_640x640_3s.mkv 640 640 24 3
 vid cf_vid_opus_640x640_3s.mkv 640 640 24 3 -c:a libopus -b:a 64k
+# HLG (BT.2020, 10-bit HEVC) as phones record it, made from the usual SDR
+# picture; 20 fps so conform must re-encode it.
+ff -f lavfi -i "color=c=0x3070b0:s=640x640:r=20,drawbox=x=160:y=160:w=320:h=320:color=white:t=fill" -t 2 \
+   -vf "format=yuv420p,setparams=range=tv:color_primaries=bt709:color_trc=bt709:colorspace=bt709,zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt2020:t=arib-std-b67:m=bt2020nc:r=tv,format=yuv420p10le" \
+   -c:v libx265 -x265-params "log-level=error:colorprim=bt2020:transfer=arib-std-b67:colormatrix=bt2020nc" cf_vid_hlg_640x640_20fps.mp4
 ff -f lavfi -i "testsrc2=size=640x480:rate=25" -f lavfi -i "sine=frequency=440" -t 3 -c:v mpeg4 -q:v 5 \
    -c:a libmp3lame cf_vid_mpeg4_640x480.avi
 ff -f lavfi -i "sine=frequency=440" -t 3 -c:a aac cf_audio_only.m4a

@@ -420,6 +420,26 @@ TEST_CASE("video: wrong container with audio mp4 cannot carry: video copied, onl
                                                 "default=nw=1:nk=1"})) < 0.001);
 }
 
+TEST_CASE("video: HLG from a phone comes out as SDR BT.709 with its colours, not grey") {
+  auto r = conform_cli({"cf_vid_hlg_640x640_20fps.mp4"});
+  REQUIRE(r.status == 0);
+  const json& f = r.file("cf_vid_hlg_640x640_20fps.mp4");
+  CHECK(changes_of(f).count("tone_mapped") == 1);
+  std::string out = f["output"];
+  passes_preflight(out, Role::reference_video);
+  CHECK(ffprobe_stream(out, "v:0", "color_transfer") == "bt709");
+  // The fixture was made from blue 48,112,176 and white; only re-tagging the
+  // matrix gives 53,70,113 and a grey 159 square.
+  auto rgb = seedreel::test::run({"ffmpeg", "-v", "error", "-i", out, "-frames:v", "1", "-f", "rawvideo", "-pix_fmt",
+                                  "rgb24", "-"});
+  REQUIRE(rgb.status == 0);
+  REQUIRE(rgb.out.size() == 640u * 640u * 3u);
+  auto px = [&](int x, int y, int c) { return int(static_cast<unsigned char>(rgb.out[(std::size_t(y) * 640 + x) * 3 + c])); };
+  const int blue[3] = {48, 112, 176};
+  for (int c = 0; c < 3; ++c) CHECK(std::abs(px(40, 40, c) - blue[c]) <= 15);
+  for (int c = 0; c < 3; ++c) CHECK(px(320, 320, c) >= 190);
+}
+
 TEST_CASE("video: too long is trimmed, too short held on its last frame, references share 15 s") {
   auto r = conform_cli({"cf_vid_40s_640x640.mp4"});
   REQUIRE(r.status == 0);

@@ -136,7 +136,8 @@ TEST_CASE("chain: three prompts, each clip from the previous clip's exact last f
   // A second run pays for nothing: every clip is reused.
   r = env.cli(chain_args(env, out));
   REQUIRE_MESSAGE(r.status == 0, r.err);
-  for (const auto& c : json::parse(r.out)["clips"]) CHECK(c["origin"] == "reused");
+  const json again = json::parse(r.out);
+  for (const auto& c : again["clips"]) CHECK(c["origin"] == "reused");
   CHECK(env.creates() == 3);
 }
 

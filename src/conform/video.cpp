@@ -62,14 +62,25 @@ std::string rotate_filter(int rotation) {
   }
 }
 
-// The libavfilter graph: upright, uniform scale, pad/crop, square pixels,
+// HDR video (PQ or HLG, BT.2020: phones record HLG by default) brought to
+// BT.709 SDR. Only re-tagging the matrix leaves it grey and dark; a mobius
+// curve keeps what fits SDR almost as it is and rolls off the highlights.
+bool is_hdr(const AVStream* s) {
+  auto trc = s->codecpar->color_trc;
+  return trc == AVCOL_TRC_SMPTE2084 || trc == AVCOL_TRC_ARIB_STD_B67;
+}
+constexpr const char* kToneMap =
+    "zscale=t=linear:npl=100,format=gbrpf32le,zscale=p=bt709,tonemap=tonemap=mobius:desat=0,"
+    "zscale=t=bt709:m=bt709:r=tv,format=yuv420p,";
+
+// The libavfilter graph: upright, SDR, uniform scale, pad/crop, square pixels,
 // constant frame rate, yuv420p with BT.709 matrix and limited range.
-std::string filter_graph(int rotation, const Placement& pl, const PadFill& fill, AVRational rate) {
+std::string filter_graph(int rotation, bool hdr, const Placement& pl, const PadFill& fill, AVRational rate) {
   const Size& c = pl.content;
   const Size& k = pl.canvas;
   // The rate first: frames dropped early cost nothing later, and filters that
   // join two branches (overlay) cannot lose the last frame's duration to it.
-  std::string head = fmt::format("{}fps={}/{},", rotate_filter(rotation), rate.num, rate.den);
+  std::string head = fmt::format("{}fps={}/{},{}", rotate_filter(rotation), rate.num, rate.den, hdr ? kToneMap : "");
   std::string scale = fmt::format("scale={}:{}:flags=bicubic:out_color_matrix=bt709:out_range=tv", c.width, c.height);
   std::string tail = "setsar=1,format=yuv420p";
   if (pl.pads && fill.blur) {
@@ -175,6 +186,7 @@ struct Plan {
   double skip = 0;        // seconds of the source's start left out (keep_end)
   double min_length = 0;  // seconds the output must last at least (extension)
   std::int64_t max_video_bitrate = 0;
+  bool tone_map = false;  // HDR in, SDR out
 };
 
 Conformed reencode(const Job& job, const Plan& plan, std::vector<Change> changes) {
@@ -221,7 +233,7 @@ Conformed reencode(const Job& job, const Plan& plan, std::vector<Change> changes
   std::optional<AudioTrack> track;
   if (aenc) track.emplace(*aenc, origin_s);
 
-  std::string graph = filter_graph(m.video->rotation, plan.placement, job.options.pad, plan.rate);
+  std::string graph = filter_graph(m.video->rotation, plan.tone_map, plan.placement, job.options.pad, plan.rate);
   std::unique_ptr<av::VideoFilter> filter;
   AVRational enc_tb = venc->time_base;
   std::int64_t frames = 0;
@@ -352,6 +364,7 @@ Conformed conform_video(const Job& job) {
   av::Input probe_in(m.path);
   const AVStream* vs = probe_in->streams[probe_in.best_stream(AVMEDIA_TYPE_VIDEO)];
   plan.rate = target_rate(vs, v.fps);
+  plan.tone_map = is_hdr(vs);
   plan.keep = std::min(job.duration, std::max(source, L.video_duration.min));
   if (job.options.keep_end && trim) plan.skip = source - plan.keep;
   plan.min_length = std::min(L.video_duration.min, job.duration);
@@ -366,6 +379,9 @@ Conformed conform_video(const Job& job) {
     changes.push_back({"converted", fmt::format("{} {}", m.format, v.codec), "mp4 h264"});
   if (v.rotation)
     changes.push_back({"rotated", fmt::format("display matrix {}°", v.rotation), "pixels upright, matrix cleared"});
+  if (plan.tone_map)
+    changes.push_back({"tone_mapped", fmt::format("HDR ({})", av_color_transfer_name(vs->codecpar->color_trc)),
+                       "SDR BT.709"});
   const Placement& pl = plan.placement;
   if (pl.content.width != m.width || pl.content.height != m.height)
     changes.push_back({"resized", dims(m.width, m.height), dims(pl.content.width, pl.content.height)});

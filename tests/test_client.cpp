@@ -278,8 +278,8 @@ TEST_CASE_FIXTURE(WithEmu, "persistent 429 gives up with advice and exit 4") {
   CHECK_FALSE(fs::exists(out_file("never.mp4")));
 }
 
-TEST_CASE_FIXTURE(WithEmu, "poll faults: 500, 503, malformed JSON and a hang are retried") {
-  for (std::string kind : {"500", "503", "malformed_json", "hang"}) {
+TEST_CASE_FIXTURE(WithEmu, "poll faults: 500, 502, 503, 504, malformed JSON and a hang are retried") {
+  for (std::string kind : {"500", "502", "503", "504", "malformed_json", "hang"}) {
     CAPTURE(kind);
     emu().reset();
     emu().fault({{"method", "GET"}, {"path_prefix", "/contents/generations/tasks/"}, {"kind", kind}, {"count", 2}});
@@ -292,8 +292,9 @@ TEST_CASE_FIXTURE(WithEmu, "poll faults: 500, 503, malformed JSON and a hang are
 }
 
 TEST_CASE_FIXTURE(WithEmu, "a create that may have reached the server is not retried, and is journaled as unknown") {
+  // A gateway's 502/504 may come after it forwarded the create upstream.
   // malformed_json first: a hung request is only logged once the emulator lets it go.
-  for (std::string kind : {"malformed_json", "hang"}) {
+  for (std::string kind : {"502", "504", "malformed_json", "hang"}) {
     CAPTURE(kind);
     emu().reset();
     emu().fault({{"method", "POST"}, {"path_prefix", "/v1/kyyvideo2/videos"}, {"kind", kind}, {"count", 1}});
@@ -381,6 +382,24 @@ TEST_CASE_FIXTURE(WithEmu, "a download cut at 50% resumes with Range and yields 
   CHECK(total == fs::file_size(out_file("clean.mp4")));
   CHECK(got / total == doctest::Approx(0.5).epsilon(0.1));
   CHECK(slurp(out_file("resumed.mp4")) == slurp(out_file("clean.mp4")));
+  for (const auto& e : fs::directory_iterator(kWork)) CHECK_FALSE(contains(e.path().filename().string(), ".tmp"));
+}
+
+TEST_CASE_FIXTURE(WithEmu, "a download URL that redirects to itself stops at the redirect limit, exit 4, no file") {
+  Cli cli{emu()};
+  Run r = cli({"generate", "--prompt", "x", "--no-wait", "--json"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  std::string id = json::parse(r.out)["id"];
+  emu().fault({{"method", "GET"}, {"path_prefix", "/files/"}, {"kind", "redirect_loop"}, {"count", 1000}});
+  r = cli({"download", id, "-o", out_file("looping.mp4")});
+  CHECK(r.status == 4);
+  CHECK(contains(r.err, "redirect"));
+  CHECK(std::count(r.err.begin(), r.err.end(), '\n') >= 1);
+  CHECK_FALSE(fs::exists(out_file("looping.mp4")));
+  // Each attempt followed the limit's 5 redirects and no more.
+  auto gets = emu().requests("GET", "/files/").size();
+  CHECK(gets > 0);
+  CHECK(gets % 6 == 0);
   for (const auto& e : fs::directory_iterator(kWork)) CHECK_FALSE(contains(e.path().filename().string(), ".tmp"));
 }
 

@@ -34,6 +34,13 @@ ApiError default_fault_error(const Fault& f) {
     case FaultKind::http503:
       return {503, f.code.empty() ? "ServerOverloaded" : f.code,
               f.message.empty() ? "The service is temporarily overloaded" : f.message, ""};
+    // A gateway in front of the service: the request may have been forwarded.
+    case FaultKind::http502:
+      return {502, f.code.empty() ? "BadGateway" : f.code,
+              f.message.empty() ? "The gateway got no valid answer from upstream" : f.message, ""};
+    case FaultKind::http504:
+      return {504, f.code.empty() ? "GatewayTimeout" : f.code,
+              f.message.empty() ? "The gateway timed out waiting for upstream" : f.message, ""};
     default:
       return {500, f.code.empty() ? "InternalServiceError" : f.code,
               f.message.empty() ? "The service encountered an unexpected internal error" : f.message, ""};
@@ -168,6 +175,11 @@ bool Emulator::apply_fault(const httplib::Request& req, httplib::Response& res) 
     case FaultKind::drop:
       t_drop = true;
       return false;  // answered normally, then cut
+    case FaultKind::redirect_loop:
+      // Back to the same URL: a client must stop after its redirect limit.
+      res.status = 302;
+      res.set_header("Location", req.target);
+      return true;
     default: {
       send_error(res, d, default_fault_error(*fault));
       if (fault->retry_after > 0) res.set_header("Retry-After", std::to_string(fault->retry_after));

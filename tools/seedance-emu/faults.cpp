@@ -6,10 +6,13 @@
 namespace seedance_emu {
 
 std::optional<FaultKind> parse_fault_kind(const std::string& s) {
-  static constexpr std::array<std::pair<const char*, FaultKind>, 9> kNames{{
+  static constexpr std::array<std::pair<const char*, FaultKind>, 12> kNames{{
       {"429", FaultKind::http429},
       {"500", FaultKind::http500},
+      {"502", FaultKind::http502},
       {"503", FaultKind::http503},
+      {"504", FaultKind::http504},
+      {"redirect_loop", FaultKind::redirect_loop},
       {"hang", FaultKind::hang},
       {"drop", FaultKind::drop},
       {"malformed_json", FaultKind::malformed_json},

@@ -10,7 +10,7 @@
 
 namespace seedance_emu {
 
-enum class FaultKind { http429, http500, http503, hang, drop, malformed_json, moderation, unknown_status, expire };
+enum class FaultKind { http429, http500, http502, http503, http504, redirect_loop, hang, drop, malformed_json, moderation, unknown_status, expire };
 
 std::optional<FaultKind> parse_fault_kind(const std::string& s);
 bool is_request_fault(FaultKind k);  // handled before routing

@@ -241,13 +241,15 @@ TEST_CASE("CLI: table for people, --json for programs, exit 3 when any file is u
   CHECK(test::run({bin, "probe", "--no-such-flag", fixture("aud_5s.wav")}).status == 2);
 }
 
-TEST_CASE("libvips' modules are loaded only for a file that needs one") {
+TEST_CASE("libvips' modules and libavfilter are loaded only when needed") {
   // The dynamic loader names every library it maps (LD_DEBUG=files, on stderr).
   auto bin = test::program("seedreel");
   auto builtin = test::run({"env", "LD_DEBUG=files", bin, "probe", fixture("img_300x300.png"), fixture("aud_5s.mp3")});
   CHECK(builtin.status == 0);
   REQUIRE(builtin.err.find("libvips") != std::string::npos);  // the loader's log is there
   CHECK(builtin.err.find("vips-modules") == std::string::npos);
+  // Filters are for conform and a re-encoding stitch only (test_conform covers their loading).
+  CHECK(builtin.err.find("libavfilter") == std::string::npos);
   // libvips reads BMP through its ImageMagick module only.
   auto bmp = test::run({"env", "LD_DEBUG=files", bin, "probe", fixture("img_640x480.bmp")});
   CHECK(bmp.status == 0);

@@ -6,7 +6,6 @@
 
 extern "C" {
 #include <libavcodec/avcodec.h>
-#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/avutil.h>
 #include <libavutil/pixdesc.h>
@@ -40,7 +39,6 @@ using FramePtr = std::unique_ptr<AVFrame, PtrPtrDeleter<AVFrame, av_frame_free>>
 using PacketPtr = std::unique_ptr<AVPacket, PtrPtrDeleter<AVPacket, av_packet_free>>;
 using SwsPtr = std::unique_ptr<SwsContext, PtrDeleter<SwsContext, sws_freeContext>>;
 using SwrPtr = std::unique_ptr<SwrContext, PtrPtrDeleter<SwrContext, swr_free>>;
-using FilterGraphPtr = std::unique_ptr<AVFilterGraph, PtrPtrDeleter<AVFilterGraph, avfilter_graph_free>>;
 using DictPtr = std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)>;
 
 FramePtr make_frame();

@@ -1,8 +1,10 @@
 #pragma once
 // A libavfilter chain for one video stream, e.g. "transpose=clock,scale=...,
 // fps=24,format=yuv420p": frames in, frames out, with the output time base.
+#include <memory>
 #include <string>
 
+#include "av/avfilter_api.hpp"
 #include "av/ffmpeg.hpp"
 
 namespace seedreel::av {
@@ -20,7 +22,11 @@ class VideoFilter {
   AVRational frame_rate() const;
 
  private:
-  FilterGraphPtr graph_;
+  struct GraphDeleter {
+    void operator()(AVFilterGraph* g) const noexcept { avfilter_api().graph_free(&g); }
+  };
+  const AvfilterApi& api_ = avfilter_api();
+  std::unique_ptr<AVFilterGraph, GraphDeleter> graph_;
   AVFilterContext* src_ = nullptr;
   AVFilterContext* sink_ = nullptr;
   AVRational in_tb_{};

@@ -18,6 +18,7 @@
 #include "seedreel/conform.hpp"
 #include "seedreel/preflight.hpp"
 #include "seedreel/probe.hpp"
+#include "image/vips.hpp"
 #include "support.hpp"
 
 using namespace seedreel;
@@ -64,6 +65,10 @@ std::set<std::string> changes_of(const json& f) {
   for (const auto& c : f["changes"]) s.insert(c["what"].get<std::string>());
   return s;
 }
+
+// libvips does not start itself, and several checks read pixels in this
+// process: started here, a test case also runs on its own (-tc).
+[[maybe_unused]] const bool kVipsStarted = (seedreel::image::init_vips(), true);
 
 // Bounding box of the pixels where `band` is over `level`: the white square
 // (band 0, red: white 255, blue field 48, black pad 0) or the picture's content

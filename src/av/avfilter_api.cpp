@@ -27,19 +27,9 @@ AvfilterApi load() {
     throw Error(ErrorKind::io, kLibrary, std::string("cannot be loaded: ") + (why ? why : "unknown reason"));
   }
   AvfilterApi a{};
-  resolve(lib, a.graph_alloc, "avfilter_graph_alloc");
-  resolve(lib, a.graph_free, "avfilter_graph_free");
-  resolve(lib, a.graph_create_filter, "avfilter_graph_create_filter");
-  resolve(lib, a.graph_parse_ptr, "avfilter_graph_parse_ptr");
-  resolve(lib, a.graph_config, "avfilter_graph_config");
-  resolve(lib, a.get_by_name, "avfilter_get_by_name");
-  resolve(lib, a.inout_alloc, "avfilter_inout_alloc");
-  resolve(lib, a.inout_free, "avfilter_inout_free");
-  resolve(lib, a.buffersrc_add_frame_flags, "av_buffersrc_add_frame_flags");
-  resolve(lib, a.buffersrc_close, "av_buffersrc_close");
-  resolve(lib, a.buffersink_get_frame, "av_buffersink_get_frame");
-  resolve(lib, a.buffersink_get_time_base, "av_buffersink_get_time_base");
-  resolve(lib, a.buffersink_get_frame_rate, "av_buffersink_get_frame_rate");
+#define SEEDREEL_AVFILTER_RESOLVE(ours, theirs) resolve(lib, a.ours, #theirs);
+  SEEDREEL_AVFILTER_FUNCTIONS(SEEDREEL_AVFILTER_RESOLVE)
+#undef SEEDREEL_AVFILTER_RESOLVE
   return a;
 }
 

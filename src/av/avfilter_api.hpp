@@ -15,20 +15,26 @@ extern "C" {
 
 namespace seedreel::av {
 
+// Each function once: our name for it, and libavfilter's.
+#define SEEDREEL_AVFILTER_FUNCTIONS(X)                          \
+  X(graph_alloc, avfilter_graph_alloc)                          \
+  X(graph_free, avfilter_graph_free)                            \
+  X(graph_create_filter, avfilter_graph_create_filter)          \
+  X(graph_parse_ptr, avfilter_graph_parse_ptr)                  \
+  X(graph_config, avfilter_graph_config)                        \
+  X(get_by_name, avfilter_get_by_name)                          \
+  X(inout_alloc, avfilter_inout_alloc)                          \
+  X(inout_free, avfilter_inout_free)                            \
+  X(buffersrc_add_frame_flags, av_buffersrc_add_frame_flags)    \
+  X(buffersrc_close, av_buffersrc_close)                        \
+  X(buffersink_get_frame, av_buffersink_get_frame)              \
+  X(buffersink_get_time_base, av_buffersink_get_time_base)      \
+  X(buffersink_get_frame_rate, av_buffersink_get_frame_rate)
+
 struct AvfilterApi {
-  decltype(&::avfilter_graph_alloc) graph_alloc;
-  decltype(&::avfilter_graph_free) graph_free;
-  decltype(&::avfilter_graph_create_filter) graph_create_filter;
-  decltype(&::avfilter_graph_parse_ptr) graph_parse_ptr;
-  decltype(&::avfilter_graph_config) graph_config;
-  decltype(&::avfilter_get_by_name) get_by_name;
-  decltype(&::avfilter_inout_alloc) inout_alloc;
-  decltype(&::avfilter_inout_free) inout_free;
-  decltype(&::av_buffersrc_add_frame_flags) buffersrc_add_frame_flags;
-  decltype(&::av_buffersrc_close) buffersrc_close;
-  decltype(&::av_buffersink_get_frame) buffersink_get_frame;
-  decltype(&::av_buffersink_get_time_base) buffersink_get_time_base;
-  decltype(&::av_buffersink_get_frame_rate) buffersink_get_frame_rate;
+#define SEEDREEL_AVFILTER_FIELD(ours, theirs) decltype(&::theirs) ours = nullptr;
+  SEEDREEL_AVFILTER_FUNCTIONS(SEEDREEL_AVFILTER_FIELD)
+#undef SEEDREEL_AVFILTER_FIELD
 };
 
 // Loads libavfilter once (thread-safe) and stays loaded; throws

@@ -100,6 +100,29 @@ std::string filter_graph(int rotation, bool hdr, const Placement& pl, const PadF
   return head + scale + "," + fit + tail;
 }
 
+// The audio decoder for re-encoding stream `ai`; none (and a change saying
+// the audio is dropped) when FFmpeg has no decoder for it.
+std::optional<av::Decoder> audio_decoder(av::Input& in, int ai, const MediaInfo& m, std::vector<Change>& changes) {
+  std::optional<av::Decoder> dec;
+  if (ai < 0) return dec;
+  try {
+    dec.emplace(in, ai);
+  } catch (const Error&) {
+    changes.push_back({"audio", m.audio ? m.audio->codec : "?", "dropped (no decoder)"});
+  }
+  return dec;
+}
+
+// AAC for what `dec` decodes (mono stays mono, more than two channels are
+// downmixed to stereo), added to the muxer as stream `*index`.
+av::Encoder aac_for(const av::Decoder& dec, av::Muxer& mux, int* index) {
+  av::AudioSettings aset;
+  aset.channels = std::clamp(dec->ch_layout.nb_channels, 1, 2);
+  av::Encoder enc = av::Encoder::audio(aset, mux.needs_global_header());
+  *index = mux.add_stream(enc.get());
+  return enc;
+}
+
 // Copies the video stream into mp4. Audio mp4 cannot carry as it is (Opus,
 // Vorbis, FLAC, PCM from mkv/webm/avi) is re-encoded to AAC on the video's
 // timeline; the picture, the costly part, is never touched.
@@ -109,13 +132,9 @@ Conformed remux(const Job& job, bool audio_copy) {
   int vi = in.best_stream(AVMEDIA_TYPE_VIDEO), ai = in.best_stream(AVMEDIA_TYPE_AUDIO);
   std::vector<Change> changes{{"converted", m.format, "mp4 (video copied)"}};
   std::optional<av::Decoder> adec;
-  if (ai >= 0 && !audio_copy) {
-    try {
-      adec.emplace(in, ai);
-    } catch (const Error&) {
-      changes.push_back({"audio", m.audio ? m.audio->codec : "?", "dropped (no decoder)"});
-      ai = -1;
-    }
+  if (!audio_copy) {
+    adec = audio_decoder(in, ai, m, changes);
+    if (!adec) ai = -1;
   }
   auto target = job.target("mp4");
   AtomicFile out(target, job.existing());
@@ -124,11 +143,9 @@ Conformed remux(const Job& job, bool audio_copy) {
   std::optional<av::Encoder> aenc;
   int ao = -1;
   if (adec) {
-    av::AudioSettings aset;
-    aset.channels = std::clamp((*adec)->ch_layout.nb_channels, 1, 2);
-    aenc.emplace(av::Encoder::audio(aset, mux.needs_global_header()));
-    ao = mux.add_stream(aenc->get());
-    changes.push_back({"audio", m.audio->codec, fmt::format("aac {} Hz {} ch", aset.sample_rate, aset.channels)});
+    aenc.emplace(aac_for(*adec, mux, &ao));
+    changes.push_back({"audio", m.audio->codec,
+                       fmt::format("aac {} Hz {} ch", (*aenc)->sample_rate, (*aenc)->ch_layout.nb_channels)});
   } else if (ai >= 0) {
     ao = mux.add_copy(in->streams[ai]);
   }
@@ -195,15 +212,8 @@ Conformed reencode(const Job& job, const Plan& plan, std::vector<Change> changes
   int vi = in.best_stream(AVMEDIA_TYPE_VIDEO), ai = in.best_stream(AVMEDIA_TYPE_AUDIO);
   const AVStream* vs = in->streams[vi];
   av::Decoder vdec(in, vi);
-  std::optional<av::Decoder> adec;
-  if (ai >= 0) {
-    try {
-      adec.emplace(in, ai);
-    } catch (const Error&) {
-      changes.push_back({"audio", m.audio ? m.audio->codec : "?", "dropped (no decoder)"});
-      ai = -1;
-    }
-  }
+  std::optional<av::Decoder> adec = audio_decoder(in, ai, m, changes);
+  if (!adec) ai = -1;
 
   auto target = job.target("mp4");
   AtomicFile out(target, job.existing());
@@ -217,12 +227,7 @@ Conformed reencode(const Job& job, const Plan& plan, std::vector<Change> changes
   int vo = mux.add_stream(venc.get());
   std::optional<av::Encoder> aenc;
   int ao = -1;
-  if (ai >= 0) {
-    av::AudioSettings aset;
-    aset.channels = std::clamp((*adec)->ch_layout.nb_channels, 1, 2);
-    aenc.emplace(av::Encoder::audio(aset, mux.needs_global_header()));
-    ao = mux.add_stream(aenc->get());
-  }
+  if (adec) aenc.emplace(aac_for(*adec, mux, &ao));
   mux.begin();
 
   // One timeline for both streams, starting at the video's first timestamp.

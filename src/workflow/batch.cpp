@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include <fmt/format.h>
@@ -85,11 +86,12 @@ std::string one_line(const Error& e) { return e.subject().empty() ? e.reason() :
 
 // Conforms, into `dir`, every local file that fails its own rules, and points
 // the request at the copies. Problems are returned, not thrown.
+// `local`: the probe of each local file (same order as the media); a
+// conformed file's entry becomes its output's probe, which conform made.
 std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, const std::string& dir,
-                                       std::vector<BatchProblem>& problems) {
+                                       std::vector<std::optional<MediaInfo>>& local, std::vector<BatchProblem>& problems) {
   std::vector<Conformed> done;
   Request& r = job.request;
-  auto local = probe_local_media(r);
   ConformOptions co;
   co.outdir = dir;
   co.model = effective_model(r, provider);
@@ -111,6 +113,7 @@ std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, 
     auto& c = std::get<Conformed>(outcome.front());
     if (!c.ok()) continue;  // still failing: validation lists the rules
     r.media[i].source = c.output;
+    local[i] = c.info;
     done.push_back(std::move(c));
   }
   return done;
@@ -127,19 +130,22 @@ void check_submission(PlannedJob& p, const fs::path& work_dir, std::vector<Batch
     return;
   }
   std::size_t before = problems.size();
-  for (const auto& m : job.request.media) {
+  // Each local file is probed once here; validation and conform reuse it.
+  std::vector<std::optional<MediaInfo>> local(job.request.media.size());
+  for (std::size_t i = 0; i < local.size(); ++i) {
+    const auto& m = job.request.media[i];
     if (source_kind(m.source) != SourceKind::local) continue;
     try {
-      probe(m.source);
+      local[i] = probe(m.source);
     } catch (const Error& e) {
       problems.push_back({job.line, "file", one_line(e)});
     }
   }
   if (problems.size() != before) return;
   if (job.conform)
-    p.conformed = conform_failing(job, p.provider, (work_dir / fmt::format("line-{}", job.line)).string(), problems);
+    p.conformed =
+        conform_failing(job, p.provider, (work_dir / fmt::format("line-{}", job.line)).string(), local, problems);
   if (problems.size() != before) return;
-  auto local = probe_local_media(job.request);
   for (const Finding& f : validate(job.request, p.provider, local)) {
     std::string where = f.path.empty() ? "" : f.path + ": ";
     std::string values = f.actual.empty() ? "" : fmt::format(" ({}; allowed {})", f.actual, f.allowed);

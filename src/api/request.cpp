@@ -196,12 +196,12 @@ void check_prompt(Collector& c, const Request& r, const Provider& p, Mode mode, 
           : mode == Mode::video_extension ? "video extension needs a prompt"
                                           : fmt::format("{} requires a prompt", p.name));
   auto [cjk, words] = prompt_size(r.prompt);
-  if (cjk > L.max_prompt_cjk_chars)
-    c.add("request.prompt_length", "", fmt::format("{} Chinese characters", cjk), fmt::format("≤ {}", L.max_prompt_cjk_chars),
-          "prompt is too long");
-  if (words > L.max_prompt_words)
-    c.add("request.prompt_length", "", fmt::format("{} words", words), fmt::format("≤ {}", L.max_prompt_words),
-          "prompt is too long");
+  auto too_long = [&](int have, int max, const char* unit) {
+    if (have > max)
+      c.add("request.prompt_length", "", fmt::format("{} {}", have, unit), fmt::format("≤ {}", max), "prompt is too long");
+  };
+  too_long(cjk, L.max_prompt_cjk_chars, "Chinese characters");
+  too_long(words, L.max_prompt_words, "words");
   for (const auto& ref : prompt_refs(r.prompt)) {
     int have = ref.kind == MediaKind::image ? n.images : ref.kind == MediaKind::video ? n.videos : n.audios;
     if (ref.index < 1 || ref.index > have)

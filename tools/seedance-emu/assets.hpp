@@ -34,7 +34,8 @@ class AssetStore {
   std::map<std::string, Asset> assets_;
 };
 
-// "prefix-YYYYmmddHHMMSS-xxxxx", the shape the providers' IDs have.
+// The shape the providers' IDs have: the prefix, the UTC time to the second
+// and five random hex digits, e.g. "asset-20261124103000-3fa9c".
 std::string make_id(const std::string& prefix);
 std::string random_hex(int chars);
 

@@ -34,6 +34,7 @@ int main(int argc, char** argv) {
   std::filesystem::path temp_dir;
   try {
     if (data_dir.empty()) {
+      // mkdtemp turns the six trailing X into a unique name.
       std::string tmpl = (std::filesystem::temp_directory_path() / "seedance-emu-XXXXXX").string();
       if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary folder");
       temp_dir = tmpl;

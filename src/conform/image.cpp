@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "conform/job.hpp"
+#include "image/jpeg_scale.hpp"
 #include "image/ops.hpp"
 #include "util/interrupt.hpp"
 
@@ -97,6 +98,11 @@ Conformed conform_image(const Job& job) {
     return img;
   };
 
+  // A plain downscale of a JPEG to a JPEG stays in YCbCr (image/jpeg_scale.hpp);
+  // it declines what it does not handle, and libvips takes over.
+  const bool jpeg_to_jpeg = m.format == "jpeg" && complete && !pl.pads && !pl.crops && !animated && !deep && !colour &&
+                            pl.content.width <= src.width && pl.content.height <= src.height;
+
   // Lower the quality (or leave lossless formats) until the file is under the cap.
   std::filesystem::path target;
   std::unique_ptr<AtomicFile> out;
@@ -106,7 +112,10 @@ Conformed conform_image(const Job& job) {
     target = job.target(extension(format));
     out = std::make_unique<AtomicFile>(target, job.existing());
     try {
-      bytes = image::save(render(format), out->temp_path(), format, quality);
+      std::optional<std::uint64_t> direct;
+      if (jpeg_to_jpeg && format == "jpeg")
+        direct = image::scale_jpeg(m.path, out->temp_path(), {pl.content.width, pl.content.height, p.orientation, quality});
+      bytes = direct ? *direct : image::save(render(format), out->temp_path(), format, quality);
     } catch (const vips::VError& e) {
       throw Error(ErrorKind::input, m.path, "cannot decode: " + image::vips_message(e));
     }

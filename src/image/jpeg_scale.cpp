@@ -267,7 +267,7 @@ class BandRing {
     { std::lock_guard lock(m_); ended_ = true; }
     cv_.notify_all();
   }
-  void stop() {  // consumer gives up
+  void stop() {  // consumer is done or gives up
     { std::lock_guard lock(m_); stop_ = true; }
     cv_.notify_all();
   }
@@ -345,7 +345,10 @@ std::optional<std::uint64_t> scale_jpeg(const std::string& in, const std::string
   // Upright output is encoded as swscale makes it, from a window of rows; a
   // turned one needs the whole picture first.
   const bool stream_out = how.orientation == 1;
-  const int window = band_rows + 64;  // > the rows one band can complete when shrinking
+  // One band completes at most band_rows * oh / lh output rows, plus the few
+  // whose filter reaches past the last row at the end; oh <= lh always (we
+  // only shrink, and DCT scaling leaves a factor of two), so this is enough.
+  const int window = band_rows + 64;
   std::vector<Plane> scaled;
   for (int i = 0; i < n; ++i) scaled.emplace_back(ow, stream_out ? window : oh);
   Encoder enc(out);
@@ -376,6 +379,15 @@ std::optional<std::uint64_t> scale_jpeg(const std::string& in, const std::string
     }
     ring.end();
   });
+  // Whatever happens below, the decoder is stopped and joined before `dec` goes.
+  struct Join {
+    BandRing& ring;
+    std::thread& thread;
+    ~Join() {
+      ring.stop();
+      if (thread.joinable()) thread.join();
+    }
+  } join{ring, decoder};
 
   int dst_stride[4] = {};
   for (int i = 0; i < n; ++i) dst_stride[i] = scaled[std::size_t(i)].stride;
@@ -404,11 +416,11 @@ std::optional<std::uint64_t> scale_jpeg(const std::string& in, const std::string
     const int y = int(k) * band_rows;
     const int made = sws_scale(sws.get(), src, src_stride, y, std::min(band_rows, lh - y), dst, dst_stride);
     ring.release();
-    if (made < 0 || (stream_out && made > window)) ok = false;
+    if (made < 0) ok = false;
     if (ok && stream_out && made > 0) ok = enc.rows(scaled, 0, made);
     done += std::max(made, 0);
   }
-  if (!ok) ring.stop();
+  ring.stop();
   decoder.join();
   if (!ok || !decoded || done != oh) return std::nullopt;
   f.reset();

@@ -48,7 +48,11 @@ bool shares_bitstream_config(const av::Input& in, const Clip& first) {
   auto same = [](const AVStream* x, const AVStream* ref) {
     const AVCodecParameters* p = x->codecpar;
     const AVCodecParameters* r = ref->codecpar;
-    return p->codec_id == r->codec_id && p->width == r->width && p->height == r->height &&
+    // A fragmented file's header leaves the start time (and the video's
+    // frame rate) to the probe, which reads them from the first fragments.
+    const bool stated = x->start_time != AV_NOPTS_VALUE &&
+                        (p->codec_type != AVMEDIA_TYPE_VIDEO || (x->r_frame_rate.num > 0 && x->r_frame_rate.den > 0));
+    return stated && p->codec_id == r->codec_id && p->width == r->width && p->height == r->height &&
            p->sample_rate == r->sample_rate && p->ch_layout.nb_channels == r->ch_layout.nb_channels &&
            p->extradata_size > 0 && same_bytes(p, r);
   };

@@ -46,13 +46,24 @@ int Muxer::add_copy(const AVStream* input) {
   return st->index;
 }
 
+void Muxer::copy_payloads_from(const PayloadSources& sources) {
+  if (begun_ || (ctx_->oformat->flags & AVFMT_NOFILE)) throw Error(ErrorKind::io, path_, "cannot copy payloads by reference here");
+  sources_ = &sources;
+}
+
 void Muxer::begin(bool faststart) {
-  if (!(ctx_->oformat->flags & AVFMT_NOFILE))
-    check(avio_open(&ctx_->pb, path_.c_str(), AVIO_FLAG_WRITE), ErrorKind::io, path_, "cannot write");
-  AVDictionary* raw = nullptr;
-  DictPtr opts(&raw, av_dict_free);
   std::string name = ctx_->oformat->name;
   bool isobmff = name.find("mp4") != std::string::npos || name.find("mov") != std::string::npos;
+  if (sources_) {
+    if (faststart && isobmff) throw Error(ErrorKind::io, path_, "+faststart cannot be combined with payloads by reference");
+    writer_ = std::make_unique<FileWriter>(path_, *sources_);
+    ctx_->pb = writer_->get();
+    ctx_->flags |= AVFMT_FLAG_CUSTOM_IO;
+  } else if (!(ctx_->oformat->flags & AVFMT_NOFILE)) {
+    check(avio_open(&ctx_->pb, path_.c_str(), AVIO_FLAG_WRITE), ErrorKind::io, path_, "cannot write");
+  }
+  AVDictionary* raw = nullptr;
+  DictPtr opts(&raw, av_dict_free);
   if (faststart && isobmff) av_dict_set(&raw, "movflags", "+faststart", 0);
   check(avformat_write_header(ctx_.get(), &raw), ErrorKind::io, path_, "cannot write header");
   begun_ = true;
@@ -62,14 +73,24 @@ void Muxer::write(AVPacket& packet, int stream, AVRational from) {
   packet.stream_index = stream;
   av_packet_rescale_ts(&packet, from, ctx_->streams[stream]->time_base);
   packet.pos = -1;
+  if (sources_ && sources_->origin(packet.data, packet.size).lookup == PayloadSources::Lookup::reference)
+    referred_ += packet.size;
   check(av_interleaved_write_frame(ctx_.get(), &packet), ErrorKind::io, path_, "cannot write packet");
 }
 
 void Muxer::end() {
   check(av_interleaved_write_frame(ctx_.get(), nullptr), ErrorKind::io, path_, "cannot flush");
   check(av_write_trailer(ctx_.get()), ErrorKind::io, path_, "cannot write trailer");
-  if (ctx_->pb && !(ctx_->oformat->flags & AVFMT_NOFILE))
+  if (writer_) {
+    check(writer_->get()->error, ErrorKind::io, path_, "cannot write");
+    // Every payload by reference must have reached the writer whole, at its
+    // stand-in address; one copied elsewhere first would now be zeros.
+    if (writer_->left_out() != referred_)
+      throw Error(ErrorKind::io, path_, "the muxer moved a payload it was to leave in place; not written");
+    writer_->fill();
+  } else if (ctx_->pb && !(ctx_->oformat->flags & AVFMT_NOFILE)) {
     check(avio_closep(&ctx_->pb), ErrorKind::io, path_, "cannot close");
+  }
 }
 
 }  // namespace seedreel::av

@@ -83,22 +83,20 @@ FileWriter::FileWriter(const std::string& path, const PayloadSources& sources)
   // Every avio_write reaches write() with the caller's own pointer, so a
   // payload by reference is seen whole, at its stand-in address.
   avio_->direct = 1;
+  copier_ = std::jthread([this](std::stop_token stop) { copy_runs(stop); });
 }
 
 int FileWriter::write(void* self, uint8_t* data, int size) noexcept {
   auto* w = static_cast<FileWriter*>(self);
   const PayloadSources::Origin o = w->sources_.origin(data, size);
   if (o.lookup == PayloadSources::Lookup::invalid) return AVERROR_BUG;
+  Run& run = w->open_;
   if (o.lookup == PayloadSources::Lookup::reference) {
-    Hole* last = w->holes_.empty() ? nullptr : &w->holes_.back();
-    if (last && last->source == o.source && last->at + last->length == w->pos_ && last->from + last->length == o.pos) {
-      last->length += size;
+    if (run.length > 0 && run.source == o.source && run.at + run.length == w->pos_ && run.from + run.length == o.pos) {
+      run.length += size;
     } else {
-      try {
-        w->holes_.push_back({w->pos_, size, o.source, o.pos});
-      } catch (...) {
-        return AVERROR(ENOMEM);
-      }
+      w->close_run();
+      run = {w->pos_, size, o.source, o.pos};
     }
     w->left_out_ += size;
   } else {
@@ -121,16 +119,56 @@ std::int64_t FileWriter::seek(void* self, std::int64_t offset, int whence) noexc
   return w->pos_ = to;
 }
 
-void FileWriter::fill() {
-  // Holes come in file order already (the muxer writes payloads once, front
-  // to back); sorted anyway so each source is read forwards.
-  std::sort(holes_.begin(), holes_.end(), [](const Hole& a, const Hole& b) { return a.at < b.at; });
-  RangeCopier copier;
-  for (const Hole& h : holes_) {
-    throw_if_interrupted(path_);
-    copier.copy(sources_.fd(h.source), h.from, fd_.get(), h.at, h.length, sources_.path(h.source), path_);
+// Hands the open run to the copying thread.
+void FileWriter::close_run() noexcept {
+  if (open_.length == 0) return;
+  {
+    std::lock_guard lock(mutex_);
+    try {
+      ready_.push_back(open_);
+    } catch (...) {
+      if (!failed_) failed_ = std::current_exception();
+    }
   }
-  holes_.clear();
+  open_ = {};
+  wake_.notify_one();
+}
+
+void FileWriter::copy_runs(std::stop_token stop) {
+  RangeCopier copier;
+  for (;;) {
+    Run run;
+    {
+      std::unique_lock lock(mutex_);
+      wake_.wait(lock, stop, [&] { return !ready_.empty() || closed_; });
+      if (stop.stop_requested() || failed_ || ready_.empty()) return;
+      run = ready_.front();
+      ready_.pop_front();
+    }
+    try {
+      throw_if_interrupted(path_);
+      copier.copy(sources_.fd(run.source), run.from, fd_.get(), run.at, run.length, sources_.path(run.source), path_);
+      // Start writing it to disk now, so the fsync before the rename has
+      // little left to wait for (a hint: a write error shows at the fsync).
+      ::sync_file_range(fd_.get(), run.at, run.length, SYNC_FILE_RANGE_WRITE);
+    } catch (...) {
+      std::lock_guard lock(mutex_);
+      failed_ = std::current_exception();
+      return;
+    }
+  }
+}
+
+void FileWriter::fill() {
+  close_run();
+  {
+    std::lock_guard lock(mutex_);
+    closed_ = true;
+  }
+  wake_.notify_one();
+  copier_.join();
+  if (failed_) std::rethrow_exception(failed_);
+  if (!ready_.empty()) throw Error(ErrorKind::io, path_, "not every copied payload was written");
 }
 
 }  // namespace seedreel::av

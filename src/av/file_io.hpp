@@ -3,9 +3,13 @@
 // protocol cannot do: a reader that can stop reading payloads while the
 // demuxer goes on, and a writer that leaves payloads by reference out and
 // copies them in the kernel (see payload_ref.hpp).
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
+#include <exception>
+#include <mutex>
 #include <string>
-#include <vector>
+#include <thread>
 
 #include "av/ffmpeg.hpp"
 #include "av/payload_ref.hpp"
@@ -36,29 +40,40 @@ class FileReader {
 class FileWriter {
  public:
   // Creates (or empties) `path`. Payloads by reference into `sources` are
-  // left out, as holes; fill() copies them in. Error(io) on failure.
+  // left out, as holes, and copied in by a second thread as soon as each
+  // contiguous run of them is complete (the muxer writes front to back), so
+  // the copy overlaps the rest of the muxing. Error(io) on failure.
   FileWriter(const std::string& path, const PayloadSources& sources);
   AVIOContext* get() const noexcept { return avio_.get(); }
   // Bytes left out so far.
   std::int64_t left_out() const noexcept { return left_out_; }
-  // Copies every left-out payload into its hole, contiguous runs at once,
-  // checking for Ctrl-C between runs. Call once the muxer is done.
+  // Once the muxer is done: waits until every hole is filled. Rethrows the
+  // copy's error (Error io/input, or cancelled on Ctrl-C).
   void fill();
 
  private:
-  struct Hole {
-    std::int64_t at, length;  // in the output
-    int source;
-    std::int64_t from;        // in the source
+  struct Run {
+    std::int64_t at = 0, length = 0;  // in the output
+    int source = -1;
+    std::int64_t from = 0;            // in the source
   };
   static int write(void* self, uint8_t* data, int size) noexcept;
   static std::int64_t seek(void* self, std::int64_t offset, int whence) noexcept;
+  void close_run() noexcept;
+  void copy_runs(std::stop_token stop);
   std::string path_;
   const PayloadSources& sources_;
   UniqueFd fd_;
-  std::vector<Hole> holes_;
+  Run open_;  // the run the next payload may extend
   std::int64_t pos_ = 0, end_ = 0, left_out_ = 0;
   AvioPtr avio_;
+  // Complete runs for the copying thread, and how it ended.
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::deque<Run> ready_;
+  bool closed_ = false;
+  std::exception_ptr failed_;
+  std::jthread copier_;  // last: stopped and joined before the rest goes
 };
 
 }  // namespace seedreel::av

@@ -155,7 +155,8 @@ std::vector<std::vector<std::string>> packets_by_stream(const std::string& file)
                       "packet=stream_index,pts,dts,duration,flags,size,data_hash", "-of", "json", file});
   REQUIRE(r.status == 0);
   std::vector<std::vector<std::string>> out;
-  for (const auto& p : json::parse(r.out)["packets"]) {
+  const json all = json::parse(r.out);
+  for (const auto& p : all.at("packets")) {
     const auto stream = p["stream_index"].get<std::size_t>();
     if (out.size() <= stream) out.resize(stream + 1);
     std::string line;

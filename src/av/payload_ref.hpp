@@ -8,7 +8,7 @@
 // with no memory behind it (it reads as zeros), in which address
 // base + start(source) + pos stands for byte `pos` of source file `source`.
 // FileWriter recognises those addresses, leaves holes instead of writing, and
-// fills them from the sources once the muxer is done.
+// fills them from the sources as the muxer moves on.
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,7 +1,10 @@
 // The shared media core: write real video and audio with our encoder and
 // muxer, read them back with our decoder and with ffprobe as the oracle;
-// atomic outputs; base64.
+// atomic outputs; byte ranges copied between files; base64.
 #include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <sys/stat.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,6 +18,8 @@
 #include "support.hpp"
 #include "util/atomic_file.hpp"
 #include "util/base64.hpp"
+#include "util/copy_range.hpp"
+#include "util/unique_fd.hpp"
 
 using namespace seedreel;
 namespace fs = std::filesystem;
@@ -207,6 +212,65 @@ TEST_CASE("atomic file: renamed on commit, removed otherwise, refuses to clobber
   } catch (const Error& e) {
     CHECK(e.kind() == ErrorKind::io);
     CHECK(e.subject().find("out.mp4") != std::string::npos);
+  }
+}
+
+namespace {
+
+std::string read_all(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Copies three ranges of `src` into `dst` at other offsets (a gap between
+// them, the last one past the end) and checks every byte of the result.
+void copies_ranges(RangeCopier& copier, const std::string& src, const std::string& dst) {
+  std::string bytes;
+  for (int i = 0; i < 3'000'000; ++i) bytes.push_back(char((i * 131) ^ (i >> 9)));
+  std::ofstream(src, std::ios::binary) << bytes;
+  UniqueFd in(::open(src.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd out(::open(dst.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
+  REQUIRE(in);
+  REQUIRE(out);
+  REQUIRE(::pwrite(out.get(), "head", 4, 0) == 4);
+  copier.copy(in.get(), 1'000'000, out.get(), 4, 1'500'000, src, dst);
+  copier.copy(in.get(), 0, out.get(), 1'600'000, 10, src, dst);
+  copier.copy(in.get(), 2'000'000, out.get(), 2'000'000, 1'000'000, src, dst);
+  const std::string got = read_all(dst);
+  REQUIRE(got.size() == 3'000'000);
+  CHECK(got.substr(0, 4) == "head");
+  CHECK(got.substr(4, 1'500'000) == bytes.substr(1'000'000, 1'500'000));
+  CHECK(got.substr(1'500'004, 99'996) == std::string(99'996, '\0'));  // the gap reads as zeros
+  CHECK(got.substr(1'600'000, 10) == bytes.substr(0, 10));
+  CHECK(got.substr(2'000'000) == bytes.substr(2'000'000));
+  // A range the source does not have is an input error, not a short copy.
+  try {
+    copier.copy(in.get(), 2'999'990, out.get(), 0, 100, src, dst);
+    FAIL("expected an error");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::input);
+    CHECK(e.subject() == src);
+  }
+}
+
+}  // namespace
+
+TEST_CASE("byte ranges copied between files: in the kernel, and through memory across filesystems") {
+  auto dir = test::temp_dir("copy-range");
+  RangeCopier same;
+  copies_ranges(same, dir + "/a.bin", dir + "/b.bin");
+  CHECK(same.in_kernel());  // one filesystem: copy_file_range did it all
+  // tmpfs is another filesystem: the kernel refuses (EXDEV) and the copier
+  // goes on with pread/pwrite. Skipped where /dev/shm is not mounted.
+  struct stat here {}, shm {};
+  if (::stat("/dev/shm", &shm) == 0 && ::stat(dir.c_str(), &here) == 0 && shm.st_dev != here.st_dev) {
+    const std::string there = "/dev/shm/seedreel-copy-range-" + std::to_string(::getpid());
+    RangeCopier across;
+    copies_ranges(across, dir + "/c.bin", there);
+    CHECK_FALSE(across.in_kernel());
+    fs::remove(there);
+  } else {
+    MESSAGE("no second filesystem at /dev/shm: the through-memory copy is not exercised");
   }
 }
 

@@ -4,6 +4,7 @@
 // decisions with their reasons, duplicate seam frames, and bad input.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <filesystem>
@@ -19,6 +20,7 @@
 #include <thread>
 
 #include "seedreel/probe.hpp"
+#include "seedreel/stitch.hpp"
 #include "support.hpp"
 
 using namespace seedreel;
@@ -126,6 +128,87 @@ std::string bytes_of(const std::string& file) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
+// "size,md5" of every packet of a stream ("v" or "a"), in file order: ffmpeg's
+// framemd5 of a stream copy hashes each packet's bytes.
+std::vector<std::string> packet_hashes(const std::string& file, const std::string& stream) {
+  auto r = test::run({"ffmpeg", "-v", "error", "-i", file, "-map", "0:" + stream + ":0", "-c", "copy", "-f", "framemd5", "-"});
+  REQUIRE(r.status == 0);
+  std::vector<std::string> out;
+  std::istringstream in(r.out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    // stream, dts, pts, duration, size, hash[, side data]
+    std::vector<std::string> f;
+    std::istringstream fields(line);
+    for (std::string x; std::getline(fields, x, ',');) f.push_back(x.substr(x.find_first_not_of(' ')));
+    REQUIRE(f.size() >= 6);
+    out.push_back(f[4] + "," + f[5]);
+  }
+  return out;
+}
+
+// Every packet of a file, stream by stream: timestamps, duration, flags,
+// size and an MD5 of its bytes (ffprobe -show_data_hash).
+std::vector<std::vector<std::string>> packets_by_stream(const std::string& file) {
+  auto r = test::run({"ffprobe", "-v", "error", "-show_data_hash", "md5", "-show_entries",
+                      "packet=stream_index,pts,dts,duration,flags,size,data_hash", "-of", "json", file});
+  REQUIRE(r.status == 0);
+  std::vector<std::vector<std::string>> out;
+  const json all = json::parse(r.out);
+  for (const auto& p : all.at("packets")) {
+    const auto stream = p["stream_index"].get<std::size_t>();
+    if (out.size() <= stream) out.resize(stream + 1);
+    std::string line;
+    for (const char* key : {"pts", "dts", "duration", "flags", "size", "data_hash"}) line += p.value(key, json()).dump() + " ";
+    out[stream].push_back(line);
+  }
+  return out;
+}
+
+// Stitches `clips` twice, bytes file to file and through memory: each must
+// be taken as asked, and both files must hold the same packets (timestamps,
+// flags, bytes) and the same stream parameters and chapters; only where the
+// packets lie differs (file order, not interleaved by DTS). So the muxer's
+// decisions did not depend on the bytes it never saw, and every hole was
+// filled with the right ones. Returns the file-to-file result.
+StitchResult stitch_both_ways(const std::vector<std::string>& clips, const std::string& dir) {
+  StitchOptions memory;
+  memory.file_to_file = false;
+  const std::string direct = dir + "/direct.mp4", through = dir + "/memory.mp4";
+  StitchResult a = stitch(clips, direct);
+  StitchResult b = stitch(clips, through, memory);
+  CHECK(a.file_to_file);
+  CHECK_FALSE(b.file_to_file);
+  auto x = packets_by_stream(direct), y = packets_by_stream(through);
+  REQUIRE(x.size() == y.size());
+  for (std::size_t s = 0; s < x.size(); ++s) {
+    CAPTURE(s);
+    REQUIRE(x[s].size() == y[s].size());
+    CHECK(x[s].size() > 10);
+    for (std::size_t i = 0; i < x[s].size(); ++i) CHECK(x[s][i] == y[s][i]);
+  }
+  const std::vector<std::string> header{"-show_streams", "-show_chapters", "-show_data_hash", "md5", "-of", "json"};
+  CHECK(test::ffprobe(direct, header) == test::ffprobe(through, header));
+  auto info = probe(direct);
+  REQUIRE(info.faststart);
+  CHECK(*info.faststart);
+  return a;
+}
+
+// The output's video packets are the clips' video packets, byte for byte and in order.
+void video_bytes_are_the_clips(const std::string& out, const std::vector<std::string>& clips) {
+  std::vector<std::string> expected;
+  for (const auto& c : clips)
+    for (auto& h : packet_hashes(c, "v")) expected.push_back(h);
+  auto got = packet_hashes(out, "v");
+  REQUIRE(got.size() == expected.size());
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    CAPTURE(i);
+    CHECK(got[i] == expected[i]);
+  }
+}
+
 }  // namespace
 
 TEST_CASE("ten seams by stream copy: exact duration, audio within a frame, strictly monotonic, in sync at every seam") {
@@ -140,6 +223,7 @@ TEST_CASE("ten seams by stream copy: exact duration, audio within a frame, stric
   auto j = run_stitch(clips, out);
   CHECK(j["video_copied"] == true);
   CHECK(j["audio_copied"] == true);
+  CHECK(j["file_to_file"] == true);
   CHECK(j["reasons"].empty());
   for (int i = 0; i <= 10; ++i) CHECK(bytes_of(clip(i)) == before[std::size_t(i)]);  // inputs untouched
 
@@ -193,6 +277,97 @@ TEST_CASE("ten seams by stream copy: exact duration, audio within a frame, stric
   auto info = probe(out);
   REQUIRE(info.faststart);
   CHECK(*info.faststart);
+}
+
+TEST_CASE("copied bytes go file to file: the same packets as through memory, each one the clips' own bytes") {
+  auto dir = test::temp_dir("stitch-file-to-file");
+  std::vector<std::string> clips;  // 11 different files
+  for (int i = 0; i <= 10; ++i) clips.push_back(clip(i));
+  StitchResult r = stitch_both_ways(clips, dir);
+  CHECK(r.video_copied);
+  CHECK(r.audio_copied);
+  const std::string out = dir + "/direct.mp4";
+  decodes_silently(out);
+  video_bytes_are_the_clips(out, clips);
+  // Audio: each clip's frames (priming and an overshooting last frame left
+  // out) in clip order, so every output packet is one of the clips' own.
+  std::vector<std::string> audio;
+  for (const auto& c : clips)
+    for (auto& h : packet_hashes(c, "a")) audio.push_back(h);
+  auto got = packet_hashes(out, "a");
+  REQUIRE(got.size() > 100);
+  std::size_t at = 0;
+  for (const auto& h : got) {
+    while (at < audio.size() && audio[at] != h) ++at;
+    CHECK(at < audio.size());
+  }
+}
+
+TEST_CASE("file to file with a clip without audio: the silence made in memory lands in the gap") {
+  auto dir = test::temp_dir("stitch-file-to-file-silence");
+  const std::vector<std::string> clips{clip(0), fx("st_noaudio.mp4"), clip(1)};
+  StitchResult r = stitch_both_ways(clips, dir);
+  CHECK(r.audio_copied);
+  const std::string out = dir + "/direct.mp4";
+  decodes_silently(out);
+  video_bytes_are_the_clips(out, clips);
+  // The packets that are none of the clips' are the silent frame, repeated
+  // to cover the silent clip (1.5 s of 1024-sample frames at 48 kHz).
+  std::vector<std::string> theirs;
+  for (const auto& c : {clip(0), clip(1)})
+    for (auto& h : packet_hashes(c, "a")) theirs.push_back(h);
+  std::vector<std::string> made;
+  for (auto& h : packet_hashes(out, "a"))
+    if (std::find(theirs.begin(), theirs.end(), h) == theirs.end()) made.push_back(h);
+  CHECK(std::abs(double(made.size()) - 1.5 * 48000 / 1024) <= 1.0);
+  for (const auto& h : made) CHECK(h == made[0]);
+  auto s = pcm(out);
+  const double a = video_seconds(clip(0)), b = a + video_seconds(fx("st_noaudio.mp4"));
+  double quiet = 0;
+  for (std::size_t i = std::size_t((a + 0.05) * 48000); i < std::size_t((b - 0.05) * 48000); ++i) quiet = std::max(quiet, double(std::abs(s[i])));
+  CHECK(quiet < 0.001);
+  CHECK(tone_switch(s, a, tone(0), 0) == doctest::Approx(a).epsilon(0.03));
+}
+
+TEST_CASE("file to file with HEVC clips") {
+  auto dir = test::temp_dir("stitch-file-to-file-hevc");
+  std::vector<std::string> clips;
+  for (int i = 0; i < 2; ++i) {
+    clips.push_back(dir + "/hevc" + std::to_string(i) + ".mp4");
+    auto r = test::run({"ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=320x240:rate=24:duration=1.25",
+                        "-f", "lavfi", "-i", "sine=f=" + std::to_string(400 + 200 * i) + ":sample_rate=48000:duration=1.25",
+                        "-c:v", "libx265", "-preset", "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p",
+                        "-c:a", "aac", clips.back()});
+    REQUIRE(r.status == 0);
+  }
+  REQUIRE(test::ffprobe(clips[0], {"-select_streams", "v:0", "-show_entries", "stream=codec_name", "-of", "csv=p=0"}) == "hevc");
+  StitchResult r = stitch_both_ways(clips, dir);
+  CHECK(r.video_copied);
+  decodes_silently(dir + "/direct.mp4");
+  video_bytes_are_the_clips(dir + "/direct.mp4", clips);
+  CHECK(frame_count(dir + "/direct.mp4") == frame_count(clips[0]) + frame_count(clips[1]));
+}
+
+TEST_CASE("a fragmented mp4 among the clips: copied through memory instead, same result") {
+  auto dir = test::temp_dir("stitch-fragmented");
+  const std::string frag = dir + "/fragmented.mp4";
+  auto made = test::run({"ffmpeg", "-nostdin", "-v", "error", "-y", "-i", clip(1), "-c", "copy", "-movflags",
+                         "frag_keyframe+empty_moov+default_base_moof", frag});
+  REQUIRE(made.status == 0);
+  REQUIRE(bytes_of(frag).find("moof") != std::string::npos);
+  const std::vector<std::string> clips{clip(0), frag, clip(2)};
+  auto j = run_stitch(clips, dir + "/out.mp4");
+  CHECK(j["file_to_file"] == false);
+  CHECK(j["video_copied"] == true);
+  CHECK(j["audio_copied"] == true);
+  const std::string out = dir + "/out.mp4";
+  decodes_silently(out);
+  video_bytes_are_the_clips(out, clips);
+  CHECK(video_seconds(out) == doctest::Approx(video_seconds(clip(0)) + video_seconds(clip(1)) + video_seconds(clip(2))).epsilon(1e-6));
+  CHECK(std::abs(audio_seconds(out) - video_seconds(out)) <= 1.0 / 24);
+  // Without it, the same clips go file to file.
+  auto k = run_stitch({clip(0), clip(1), clip(2)}, dir + "/plain.mp4");
+  CHECK(k["file_to_file"] == true);
 }
 
 TEST_CASE("a clip without audio gets silence of its length; differing audio is resampled") {

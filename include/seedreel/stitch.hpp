@@ -15,6 +15,10 @@ struct StitchOptions {
   Reencode reencode = Reencode::auto_;
   bool drop_duplicate_seam_frames = false;
   double duplicate_psnr_db = 32.0;  // a clip's first frame at least this close to the previous last frame is a duplicate
+  // When every track is copied and every clip allows it, the packets' bytes
+  // go file to file (copy_file_range) instead of through the demuxer and
+  // muxer; false always takes them through memory (the output is the same).
+  bool file_to_file = true;
 };
 
 struct SeamReport {
@@ -30,6 +34,7 @@ struct StitchResult {
   bool video_copied = false;
   bool audio_copied = false;
   bool has_audio = false;
+  bool file_to_file = false;  // the copied packets' bytes went file to file (see StitchOptions)
   // Why a track was re-encoded, one line per clip and reason ("clip 3 (b.mp4): size 640x360, first clip 320x240").
   std::vector<std::string> reasons;
   std::vector<SeamReport> seams;

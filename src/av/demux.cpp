@@ -1,6 +1,11 @@
 #include "av/demux.hpp"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+
+#include <cerrno>
 #include <cmath>
+#include <cstring>
 
 #include "util/interrupt.hpp"
 
@@ -10,27 +15,73 @@ extern "C" {
 
 namespace seedreel::av {
 
-Input::Input(const std::string& path, const OpenOptions& options)
-    : path_(path), budget_(options.deadline) {
+Input::Input(const std::string& path, const OpenOptions& options) : path_(path), budget_(options.deadline) {
+  if (options.own_file) {
+    // Only a regular file: anything else (missing, a pipe) is left to libavformat and its messages.
+    UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    struct stat st {};
+    if (fd && ::fstat(fd.get(), &st) == 0 && S_ISREG(st.st_mode)) {
+      file_ = std::move(fd);
+      size_ = st.st_size;
+    }
+  }
+  open(options);
+}
+
+Input::Input(const std::string& path, UniqueFd file, std::int64_t size, const OpenOptions& options)
+    : path_(path), budget_(options.deadline), file_(std::move(file)), size_(size) {
+  open(options);
+}
+
+void Input::open(const OpenOptions& options) {
   quiet_logging();
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) throw std::bad_alloc();
   raw->interrupt_callback = {&Input::interrupted, this};
   raw->probesize = options.probesize;
   raw->max_analyze_duration = options.analyzeduration_us;
+  if (file_) {
+    reader_ = std::make_unique<FileReader>(file_.get(), size_);
+    raw->pb = reader_->get();  // avformat_open_input marks it AVFMT_FLAG_CUSTOM_IO: ours to free
+  }
   rearm();
   // On failure avformat_open_input frees the context itself.
-  int ret = avformat_open_input(&raw, path.c_str(), nullptr, nullptr);
+  int ret = avformat_open_input(&raw, path_.c_str(), nullptr, nullptr);
   if (ret < 0) {
     if (ret == AVERROR_INVALIDDATA)
-      throw Error(ErrorKind::input, path, "not a recognised media file (or corrupt: " + error_string(ret) + ")");
-    throw Error(ErrorKind::input, path, "cannot open: " + error_string(ret));
+      throw Error(ErrorKind::input, path_, "not a recognised media file (or corrupt: " + error_string(ret) + ")");
+    throw Error(ErrorKind::input, path_, "cannot open: " + error_string(ret));
   }
   ctx_.reset(raw);
-  if (options.find_stream_info) {
-    rearm();
-    check(avformat_find_stream_info(raw, nullptr), ErrorKind::input, path, "cannot read stream parameters");
-  }
+  if (options.find_stream_info) find_stream_info();
+}
+
+void Input::find_stream_info() {
+  rearm();
+  read_ahead_ = true;
+  check(avformat_find_stream_info(ctx_.get(), nullptr), ErrorKind::input, path_, "cannot read stream parameters");
+}
+
+bool Input::skip_payloads() {
+  if (!reader_ || read_ahead_) return false;
+  // Without NOFILLIN (which NOPARSE's comment asks for): mp4/mov packets are
+  // whole frames with their own timestamps, and the fill-in code then yields
+  // the same packets as with the parsers.
+  ctx_->flags |= AVFMT_FLAG_NOPARSE;
+  reader_->skip_payloads();
+  return true;
+}
+
+std::unique_ptr<Input> Input::reopen() const {
+  if (!file_) throw Error(ErrorKind::input, path_, "cannot reopen");
+  UniqueFd fd(::fcntl(file_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!fd) throw Error(ErrorKind::input, path_, std::string("cannot reopen: ") + std::strerror(errno));
+  OpenOptions o;
+  o.probesize = ctx_->probesize;
+  o.analyzeduration_us = ctx_->max_analyze_duration;
+  o.deadline = budget_;
+  o.find_stream_info = false;
+  return std::unique_ptr<Input>(new Input(path_, std::move(fd), size_, o));
 }
 
 void Input::rearm() { deadline_ = std::chrono::steady_clock::now() + budget_; }

@@ -2,9 +2,12 @@
 // Opening media for reading, with the probe size and analyse time capped and
 // a deadline on blocking I/O, so a hostile file cannot hang or exhaust us.
 #include <chrono>
+#include <memory>
 #include <string>
 
 #include "av/ffmpeg.hpp"
+#include "av/file_io.hpp"
+#include "util/unique_fd.hpp"
 
 namespace seedreel::av {
 
@@ -13,6 +16,9 @@ struct OpenOptions {
   std::int64_t analyzeduration_us = 5'000'000;
   std::chrono::seconds deadline{30};         // for any single open / read
   bool find_stream_info = true;
+  // Read a regular file through our own I/O on a descriptor we keep (see
+  // skip_payloads, fd); other inputs (a pipe, a URL) are read as usual.
+  bool own_file = false;
 };
 
 // A demuxer whose interrupt deadline can be re-armed between reads.
@@ -26,13 +32,34 @@ class Input {
   void rearm();
   // Index of the best stream of a type, or -1. Skips attached pictures (cover art).
   int best_stream(AVMediaType type) const;
+  // avformat_find_stream_info (it decodes a few frames). Error(input) on failure.
+  void find_stream_info();
+
+  // The file's descriptor when read through our own I/O (OpenOptions::own_file), else -1.
+  int fd() const noexcept { return file_.get(); }
+  // From here on packets carry timestamps, flags, size and file position but
+  // not their bytes (nothing is read), for copying payloads by reference.
+  // Also turns the demuxer's parsers off: they would read the bytes (and
+  // mov's H.264 parser sets the keyframe flags from them; without it they
+  // come from the file's sync-sample table). false, changing nothing, when
+  // the input is not read through our own I/O, or when find_stream_info has
+  // already read ahead with parsers: then read the packets from reopen().
+  bool skip_payloads();
+  // The same file opened again on the same descriptor, header only (own I/O inputs only).
+  std::unique_ptr<Input> reopen() const;
 
  private:
+  Input(const std::string& path, UniqueFd file, std::int64_t size, const OpenOptions& options);
+  void open(const OpenOptions& options);
   static int interrupted(void* self);
   std::string path_;
   std::chrono::seconds budget_;
   std::chrono::steady_clock::time_point deadline_;
-  InputPtr ctx_;
+  UniqueFd file_;
+  std::int64_t size_ = 0;
+  std::unique_ptr<FileReader> reader_;
+  bool read_ahead_ = false;
+  InputPtr ctx_;  // last: closed before the reader and the file it reads
 };
 
 // Clockwise rotation in degrees (0/90/180/270) that displays the stream upright,

@@ -28,8 +28,15 @@ struct PtrDeleter {
 
 inline void close_input(AVFormatContext** ctx) { avformat_close_input(ctx); }
 inline void free_output(AVFormatContext* ctx) {
-  if (ctx && ctx->pb && !(ctx->oformat->flags & AVFMT_NOFILE)) avio_closep(&ctx->pb);
+  // A custom AVIOContext (AVFMT_FLAG_CUSTOM_IO) belongs to whoever made it.
+  if (ctx && ctx->pb && !(ctx->oformat->flags & AVFMT_NOFILE) && !(ctx->flags & AVFMT_FLAG_CUSTOM_IO))
+    avio_closep(&ctx->pb);
   avformat_free_context(ctx);
+}
+// An AVIOContext made with avio_alloc_context, with its buffer.
+inline void free_avio(AVIOContext** ctx) {
+  if (*ctx) av_freep(&(*ctx)->buffer);
+  avio_context_free(ctx);
 }
 
 using InputPtr = std::unique_ptr<AVFormatContext, PtrPtrDeleter<AVFormatContext, close_input>>;
@@ -39,6 +46,8 @@ using FramePtr = std::unique_ptr<AVFrame, PtrPtrDeleter<AVFrame, av_frame_free>>
 using PacketPtr = std::unique_ptr<AVPacket, PtrPtrDeleter<AVPacket, av_packet_free>>;
 using SwsPtr = std::unique_ptr<SwsContext, PtrDeleter<SwsContext, sws_freeContext>>;
 using SwrPtr = std::unique_ptr<SwrContext, PtrPtrDeleter<SwrContext, swr_free>>;
+using AvioPtr = std::unique_ptr<AVIOContext, PtrPtrDeleter<AVIOContext, free_avio>>;
+using BufferPtr = std::unique_ptr<AVBufferRef, PtrPtrDeleter<AVBufferRef, av_buffer_unref>>;
 using DictPtr = std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)>;
 
 FramePtr make_frame();

@@ -2,7 +2,11 @@
 // clip's parameters allow it and re-encoded (the whole track: an mp4 track
 // carries one decoder configuration) when one clip differs; each clip gets a
 // chapter so the seams can be found again (the contact sheet marks them).
+// When every track is copied from plain mp4/mov clips, the packets' bytes go
+// file to file in the kernel while libavformat writes everything else.
 #include "seedreel/stitch.hpp"
+
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -14,6 +18,8 @@ extern "C" {
 
 #include <fmt/format.h>
 
+#include "av/isobmff.hpp"
+#include "av/payload_ref.hpp"
 #include "av/picture.hpp"
 #include "image/vips.hpp"
 #include "post/grab.hpp"
@@ -48,7 +54,11 @@ bool shares_bitstream_config(const av::Input& in, const Clip& first) {
   auto same = [](const AVStream* x, const AVStream* ref) {
     const AVCodecParameters* p = x->codecpar;
     const AVCodecParameters* r = ref->codecpar;
-    return p->codec_id == r->codec_id && p->width == r->width && p->height == r->height &&
+    // A fragmented file's header leaves the start time (and the video's
+    // frame rate) to the probe, which reads them from the first fragments.
+    const bool stated = x->start_time != AV_NOPTS_VALUE &&
+                        (p->codec_type != AVMEDIA_TYPE_VIDEO || (x->r_frame_rate.num > 0 && x->r_frame_rate.den > 0));
+    return stated && p->codec_id == r->codec_id && p->width == r->width && p->height == r->height &&
            p->sample_rate == r->sample_rate && p->ch_layout.nb_channels == r->ch_layout.nb_channels &&
            p->extradata_size > 0 && same_bytes(p, r);
   };
@@ -200,6 +210,58 @@ std::int64_t moov_upper_bound(const std::vector<Clip>& clips, const std::vector<
   return 36 * samples + 65536 + 512 * std::int64_t(clips.size());
 }
 
+// Streams other than the clip's video and audio are not read.
+void select_streams(Clip& c, int v, int a) {
+  for (unsigned i = 0; i < (*c.in)->nb_streams; ++i)
+    if (int(i) != v && int(i) != a) (*c.in)->streams[i]->discard = AVDISCARD_ALL;
+}
+
+// The first `n` bytes of a stream's first sample, read from the file (fewer when it has none).
+std::string first_bytes(const Clip& c, const AVStream* st, std::size_t n) {
+  std::string head(n, '\0');
+  const AVIndexEntry* e = avformat_index_get_entry(const_cast<AVStream*>(st), 0);
+  ssize_t got = e && e->pos >= 0 ? ::pread(c.in->fd(), head.data(), n, e->pos) : 0;
+  head.resize(std::size_t(std::max<ssize_t>(got, 0)));
+  return head;
+}
+
+// Whether the copied packets' bytes can go file to file: every clip an
+// unfragmented mp4/mov we read ourselves (so each packet's bytes lie at its
+// index position), with codecs the mov muxer writes byte for byte without
+// looking: H.264/HEVC with avcC/hvcC configuration (not Annex B, which it
+// would rewrite), AAC without ADTS headers (which would make it insert a
+// bitstream filter).
+bool bytes_can_stay_in_files(const std::vector<Clip>& clips) {
+  for (const auto& c : clips) {
+    if (c.in->fd() < 0 || std::string(c.in->get()->iformat->name).find("mp4") == std::string::npos ||
+        !av::unfragmented_isobmff(c.in->fd()))
+      return false;
+    const AVCodecParameters* v = c.video->codecpar;
+    if ((v->codec_id != AV_CODEC_ID_H264 && v->codec_id != AV_CODEC_ID_HEVC) || v->extradata_size < 1 ||
+        v->extradata[0] != 1)
+      return false;
+    if (c.audio) {
+      if (c.audio->codecpar->codec_id != AV_CODEC_ID_AAC) return false;
+      const std::string head = first_bytes(c, c.audio, 2);
+      if (head.size() == 2 && (std::uint8_t(head[0]) == 0xff && (std::uint8_t(head[1]) & 0xf0) == 0xf0)) return false;
+    }
+  }
+  return true;
+}
+
+// Switches a clip's demuxer to packets without their bytes. One that
+// avformat_find_stream_info has read ahead in (with parsers) is read from a
+// second demuxer of the same file instead.
+void read_without_payloads(Clip& c) {
+  if (c.in->skip_payloads()) return;
+  const int v = c.video->index, a = c.audio ? c.audio->index : -1;
+  c.in = c.in->reopen();
+  c.video = (*c.in)->streams[v];
+  if (a >= 0) c.audio = (*c.in)->streams[a];
+  select_streams(c, v, a);
+  if (!c.in->skip_payloads()) throw Error(ErrorKind::input, c.path, "cannot read without payloads");
+}
+
 }  // namespace
 
 Reencode parse_reencode(const std::string& text) {
@@ -220,15 +282,13 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   std::vector<Clip> clips;
   av::OpenOptions header_only;
   header_only.find_stream_info = false;
+  header_only.own_file = true;  // so the payloads can stay in the file (read_without_payloads)
   for (const auto& p : paths) {
     Clip c;
     c.path = p;
     c.in = std::make_unique<av::Input>(p, header_only);
     const bool shared = !clips.empty() && shares_bitstream_config(*c.in, clips[0]);
-    if (!shared) {
-      c.in->rearm();
-      av::check(avformat_find_stream_info(c.in->get(), nullptr), ErrorKind::input, p, "cannot read stream parameters");
-    }
+    if (!shared) c.in->find_stream_info();
     const int v = post::video_stream(*c.in);
     const int a = c.in->best_stream(AVMEDIA_TYPE_AUDIO);
     if (shared) inherit_bitstream_fields(*c.in, v, a, clips[0]);
@@ -236,8 +296,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     c.audio = a >= 0 ? (*c.in)->streams[a] : nullptr;
     c.rotation = av::rotation_of(c.video);
     if (c.audio && c.audio->codecpar->sample_rate <= 0) c.audio = nullptr;
-    for (unsigned i = 0; i < (*c.in)->nb_streams; ++i)
-      if (int(i) != v && int(i) != a) (*c.in)->streams[i]->discard = AVDISCARD_ALL;
+    select_streams(c, v, a);
     clips.push_back(std::move(c));
   }
 
@@ -284,6 +343,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   }
 
   AtomicFile file(out);
+  std::unique_ptr<av::PayloadSources> payloads;  // outlives the muxer
   av::Muxer mux(file.temp_path());
   std::unique_ptr<post::VideoTrack> video;
   if (copy_v) {
@@ -324,11 +384,21 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   // reserve room for it at the front, sized from the sample counts we know.
   const std::int64_t reserve = copy_v ? moov_upper_bound(clips, planned) : 0;
   if (reserve > 0) av::check(av_opt_set_int(mux.get()->priv_data, "moov_size", reserve, 0), ErrorKind::io, out, "moov_size");
+  // Every track copied: the bytes can go file to file while libavformat
+  // still does all the format work. Not with +faststart (reserve 0), whose
+  // second pass reads the file back before the bytes are in.
+  if (options.file_to_file && copy_v && (!audio || copy_a) && reserve > 0 && bytes_can_stay_in_files(clips)) {
+    std::vector<av::PayloadSources::File> files;
+    for (const auto& c : clips) files.push_back({c.in->fd(), c.path});
+    payloads = std::make_unique<av::PayloadSources>(files);
+    mux.copy_payloads_from(*payloads);
+  }
   mux.begin(reserve == 0);
 
   double v_start = 0, v_end = 0;
   for (std::size_t i = 0; i < clips.size(); ++i) {
     Clip& c = clips[i];
+    if (payloads) read_without_payloads(c);
     video->begin_clip(c, drop[i]);
     std::vector<av::PacketPtr> audio_packets;
     av::PacketPtr p = av::make_packet();
@@ -339,9 +409,11 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
       if (ret == AVERROR_EOF) break;
       av::check(ret, ErrorKind::input, c.path, "read failed (truncated or corrupt?)");
       if (p->stream_index == c.video->index) {
+        if (payloads) payloads->refer(*p, int(i));
         video->packet(*p);
         av_packet_unref(p.get());
       } else if (c.audio && p->stream_index == c.audio->index) {
+        if (payloads) payloads->refer(*p, int(i));
         audio_packets.push_back(std::move(p));
         p = av::make_packet();
       } else {
@@ -371,6 +443,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   result.video_copied = copy_v;
   result.audio_copied = any_audio && copy_a;
   result.has_audio = any_audio;
+  result.file_to_file = payloads != nullptr;
   if (!copy_v)
     for (auto& w : video_why) result.reasons.push_back("video re-encoded: " + w);
   if (any_audio && !copy_a)

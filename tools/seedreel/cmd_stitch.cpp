@@ -32,7 +32,7 @@ const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream
         seams.push_back({{"clip", s.clip + 1}, {"video_start", s.video_start}, {"audio_offset", s.audio_offset},
                          {"dropped_duplicate", s.dropped_duplicate}, {"psnr_db", s.psnr_db}});
       nlohmann::json j{{"path", r.path},           {"video_copied", r.video_copied}, {"audio_copied", r.audio_copied},
-                       {"has_audio", r.has_audio}, {"video_duration", r.video_duration},
+                       {"has_audio", r.has_audio}, {"file_to_file", r.file_to_file}, {"video_duration", r.video_duration},
                        {"audio_duration", r.audio_duration}, {"reasons", r.reasons}, {"seams", seams}};
       fmt::print("{}\n", j.dump(2));
     } else {

@@ -15,6 +15,7 @@
 #include "seedreel/error.hpp"
 #include "util/atomic_file.hpp"
 #include "util/interrupt.hpp"
+#include "util/unique_fd.hpp"
 
 namespace seedreel {
 
@@ -22,11 +23,6 @@ namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 // Sleeps in short steps so Ctrl-C is honoured at once.
 void nap(double seconds, const std::string& subject) {
@@ -199,7 +195,7 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
   if (task.status != TaskStatus::succeeded || task.video_url.empty())
     throw Error(ErrorKind::failed, task.id, fmt::format("nothing to download: the task is {}", to_string(task.status)));
   AtomicFile target(out);
-  File file(std::fopen(target.temp_path().c_str(), "wb"));
+  UniqueFile file(std::fopen(target.temp_path().c_str(), "wb"));
   if (!file) throw Error(ErrorKind::io, out, "cannot create the output file");
   std::setvbuf(file.get(), nullptr, _IONBF, 0);  // curl hands over 128 kB blocks: write them as they come
   http::DownloadProgress progress;

@@ -19,6 +19,8 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "util/unique_fd.hpp"
+
 namespace seedreel::image {
 
 namespace {
@@ -51,11 +53,6 @@ bool guarded(ErrorTrap& t, F&& f) {
   f();
   return !t.warned;
 }
-
-struct FileCloser {
-  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
-};
-using File = std::unique_ptr<std::FILE, FileCloser>;
 
 struct AvFree {
   void operator()(std::uint8_t* p) const noexcept { av_free(p); }
@@ -230,7 +227,7 @@ class Encoder {
   }
 
  private:
-  File file_;
+  UniqueFile file_;
   std::string path_;
   Compress enc_;
   std::vector<std::uint8_t> row_;
@@ -284,7 +281,7 @@ class BandRing {
 
 std::optional<std::uint64_t> scale_jpeg(const std::string& in, const std::string& out, const JpegScale& how) {
   if (how.width <= 0 || how.height <= 0 || how.orientation < 1 || how.orientation > 8) return std::nullopt;
-  File f(std::fopen(in.c_str(), "rb"));
+  UniqueFile f(std::fopen(in.c_str(), "rb"));
   if (!f) return std::nullopt;
   Decompress dec;
   auto* c = &dec.c;

@@ -1,7 +1,9 @@
 #pragma once
-// A file descriptor closed when its owner goes away.
+// A file descriptor, or a stdio stream, closed when its owner goes away.
 #include <unistd.h>
 
+#include <cstdio>
+#include <memory>
 #include <utility>
 
 namespace seedreel {
@@ -32,5 +34,10 @@ class UniqueFd {
  private:
   int fd_ = -1;
 };
+
+struct StdioCloser {
+  void operator()(std::FILE* f) const noexcept { std::fclose(f); }
+};
+using UniqueFile = std::unique_ptr<std::FILE, StdioCloser>;
 
 }  // namespace seedreel

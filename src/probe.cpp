@@ -1,5 +1,7 @@
 #include "seedreel/probe.hpp"
 
+#include <fcntl.h>
+
 #include <algorithm>
 #include <array>
 #include <atomic>
@@ -12,7 +14,9 @@
 #include <fmt/format.h>
 
 #include "av/demux.hpp"
+#include "av/isobmff.hpp"
 #include "image/vips.hpp"
+#include "util/unique_fd.hpp"
 
 namespace seedreel {
 
@@ -105,24 +109,10 @@ std::string container_name(const AVFormatContext* ctx) {
 
 // The first of `wanted` among the top-level boxes of an ISO-BMFF file, "" when none.
 std::string first_top_level_box(const std::string& path, std::initializer_list<std::string_view> wanted) {
-  std::ifstream in(path, std::ios::binary);
-  std::uint64_t pos = 0;
-  for (int boxes = 0; boxes < 4096 && in; ++boxes) {
-    unsigned char h[16];
-    in.seekg(std::streamoff(pos));
-    if (!in.read(reinterpret_cast<char*>(h), 8)) break;
-    std::uint64_t size = (std::uint64_t(h[0]) << 24) | (h[1] << 16) | (h[2] << 8) | h[3];
-    std::string type(reinterpret_cast<char*>(h + 4), 4);
-    for (auto w : wanted)
-      if (type == w) return type;
-    if (size == 1) {
-      if (!in.read(reinterpret_cast<char*>(h + 8), 8)) break;
-      size = 0;
-      for (int i = 8; i < 16; ++i) size = (size << 8) | h[i];
-    }
-    if (size < 8) break;
-    pos += size;
-  }
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return {};
+  for (const auto& box : av::top_level_boxes(fd.get()).boxes)
+    if (std::find(wanted.begin(), wanted.end(), box.type) != wanted.end()) return box.type;
   return {};
 }
 

@@ -3,8 +3,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <cstdint>
-#include <cstring>
+#include <algorithm>
 
 namespace seedreel::av {
 
@@ -18,32 +17,33 @@ std::uint64_t big_endian(const unsigned char* p, int n) {
 
 }  // namespace
 
-bool unfragmented_isobmff(int fd) {
+TopLevelBoxes top_level_boxes(int fd) {
+  TopLevelBoxes out;
   struct stat st {};
-  if (::fstat(fd, &st) != 0) return false;
+  if (::fstat(fd, &st) != 0) return out;
   const std::uint64_t size = std::uint64_t(st.st_size);
   std::uint64_t at = 0;
-  int moov = 0;
-  while (at < size) {
+  while (at < size && out.boxes.size() < 4096) {
     unsigned char h[16];
-    const ssize_t got = ::pread(fd, h, 16, off_t(at));
-    if (got < 8) return false;
+    const ssize_t got = ::pread(fd, h, sizeof h, off_t(at));
+    if (got < 8) return out;
     std::uint64_t box = big_endian(h, 4);
-    if (box == 1) {  // 64-bit size after the type
-      if (got < 16) return false;
-      box = big_endian(h + 8, 8);
-      if (box < 16) return false;
-    } else if (box == 0) {  // to the end of the file
-      box = size - at;
-    } else if (box < 8) {
-      return false;
-    }
-    if (std::memcmp(h + 4, "moof", 4) == 0) return false;
-    if (std::memcmp(h + 4, "moov", 4) == 0) ++moov;
-    if (box > size - at) return false;  // runs past the end: truncated
+    if (box == 1) box = got < 16 ? 0 : big_endian(h + 8, 8);  // 64-bit size after the type
+    else if (box == 0) box = size - at;                        // to the end of the file
+    out.boxes.push_back({std::string(reinterpret_cast<const char*>(h + 4), 4), at, box});
+    if (box < 8 || box > size - at) return out;  // a bad header, or cut off
     at += box;
   }
-  return moov == 1;
+  out.whole = at == size;
+  return out;
+}
+
+bool unfragmented_isobmff(int fd) {
+  const TopLevelBoxes t = top_level_boxes(fd);
+  auto count = [&](const char* type) {
+    return std::count_if(t.boxes.begin(), t.boxes.end(), [&](const auto& b) { return b.type == type; });
+  };
+  return t.whole && count("moof") == 0 && count("moov") == 1;
 }
 
 }  // namespace seedreel::av

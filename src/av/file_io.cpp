@@ -100,12 +100,7 @@ int FileWriter::write(void* self, uint8_t* data, int size) noexcept {
     }
     w->left_out_ += size;
   } else {
-    for (int done = 0; done < size;) {
-      ssize_t n = ::pwrite(w->fd_.get(), data + done, std::size_t(size - done), w->pos_ + done);
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return AVERROR(errno);
-      done += int(n);
-    }
+    if (int err = pwrite_all(w->fd_.get(), data, std::size_t(size), w->pos_)) return AVERROR(err);
   }
   w->pos_ += size;
   w->end_ = std::max(w->end_, w->pos_);

@@ -19,6 +19,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "av/ffmpeg.hpp"
 #include "util/unique_fd.hpp"
 
 namespace seedreel::image {
@@ -58,10 +59,6 @@ struct AvFree {
   void operator()(std::uint8_t* p) const noexcept { av_free(p); }
 };
 using Aligned = std::unique_ptr<std::uint8_t, AvFree>;
-
-struct SwsFree {
-  void operator()(SwsContext* s) const noexcept { sws_freeContext(s); }
-};
 
 constexpr int align64(int n) { return (n + 63) & ~63; }
 
@@ -121,8 +118,8 @@ AVPixelFormat layout(int lw, int lh, int cw, int ch) {
 // conversion happens, only resampling. JPEG places subsampled chroma between
 // the luma samples (centre, 128/256), not MPEG-2's left siting; a direction
 // that is not subsampled keeps swscale's co-sited default.
-std::unique_ptr<SwsContext, SwsFree> resampler(int sw, int sh, AVPixelFormat sf, int dw, int dh, AVPixelFormat df) {
-  std::unique_ptr<SwsContext, SwsFree> s(sws_alloc_context());
+av::SwsPtr resampler(int sw, int sh, AVPixelFormat sf, int dw, int dh, AVPixelFormat df) {
+  av::SwsPtr s(sws_alloc_context());
   if (!s) throw std::bad_alloc();
   auto set = [&](const char* k, std::int64_t v) { return av_opt_set_int(s.get(), k, v, 0) >= 0; };
   bool ok = set("srcw", sw) && set("srch", sh) && set("src_format", sf) && set("dstw", dw) && set("dsth", dh) &&

@@ -25,6 +25,17 @@ bool refused(int err) { return err == EXDEV || err == EINVAL || err == ENOSYS ||
 
 }  // namespace
 
+int pwrite_all(int fd, const void* data, std::size_t length, std::int64_t at) noexcept {
+  const auto* p = static_cast<const char*>(data);
+  for (std::size_t done = 0; done < length;) {
+    const ssize_t n = ::pwrite(fd, p + done, length - done, off_t(at + std::int64_t(done)));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return errno;
+    done += std::size_t(n);
+  }
+  return 0;
+}
+
 void RangeCopier::copy(int in, std::int64_t from, int out, std::int64_t to, std::int64_t length,
                        const std::string& in_name, const std::string& out_name) {
   while (kernel_ && length > 0) {
@@ -52,12 +63,7 @@ void RangeCopier::copy_through_memory(int in, std::int64_t from, int out, std::i
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) fail(ErrorKind::input, in_name, "cannot read", errno);
     if (n == 0) ended(in_name);
-    for (ssize_t done = 0; done < n;) {
-      ssize_t w = ::pwrite(out, buffer_.data() + done, std::size_t(n - done), to + done);
-      if (w < 0 && errno == EINTR) continue;
-      if (w < 0) fail(ErrorKind::io, out_name, "cannot write", errno);
-      done += w;
-    }
+    if (int err = pwrite_all(out, buffer_.data(), std::size_t(n), to)) fail(ErrorKind::io, out_name, "cannot write", err);
     from += n;
     to += n;
     length -= n;

@@ -2,11 +2,16 @@
 // Copying a byte range from one file into another at given offsets, inside
 // the kernel where it can (copy_file_range: the bytes never enter our
 // memory, and a filesystem that shares blocks may not copy them at all).
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
 
 namespace seedreel {
+
+// pwrite of all `length` bytes at `at`, retried on short writes and EINTR;
+// 0, or the errno of the failure.
+int pwrite_all(int fd, const void* data, std::size_t length, std::int64_t at) noexcept;
 
 class RangeCopier {
  public:

@@ -34,8 +34,9 @@ int main(int argc, char** argv) {
   std::filesystem::path temp_dir;
   try {
     if (data_dir.empty()) {
-      // mkdtemp turns the six trailing X into a unique name.
-      std::string tmpl = (std::filesystem::temp_directory_path() / "seedance-emu-XXXXXX").string();
+      // mkdtemp's template: it replaces the last six characters, which must
+      // be 'X', with a unique name.
+      std::string tmpl = (std::filesystem::temp_directory_path() / ("seedance-emu-" + std::string(6, 'X'))).string();
       if (!mkdtemp(tmpl.data())) throw std::runtime_error("cannot create a temporary folder");
       temp_dir = tmpl;
       opts.data_dir = temp_dir;

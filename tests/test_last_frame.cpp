@@ -4,11 +4,14 @@
 // input fails with the documented status and leaves no output behind.
 #include <doctest/doctest.h>
 
+#include <cstring>
 #include <filesystem>
+#include <memory>
 
 #include <nlohmann/json.hpp>
 #include <vips/vips8>
 
+#include "av/picture.hpp"
 #include "image/vips.hpp"
 #include "post/grab.hpp"
 #include "post_oracle.hpp"
@@ -104,6 +107,26 @@ TEST_CASE("the saved picture: rotated, colour-converted from the stream's tags, 
   CHECK(rot["rotation"] == 90);
   CHECK(rot["width"] == 240);
   CHECK(rot["height"] == 320);
+}
+
+TEST_CASE("frames turned by 90, 180 and 270 degrees match libvips' rotation of the upright pixels") {
+  image::init_vips();
+  auto g = post::grab_last(fx("lf_bframes.mp4"));
+  av::PackedRgb upright = av::to_rgb(*g.frame);
+  vips::VImage ref = vips::VImage::new_from_memory(upright.pixels.get(), upright.size(), upright.width, upright.height,
+                                                   upright.bands, VIPS_FORMAT_UCHAR);
+  const std::pair<int, VipsAngle> turns[] = {{90, VIPS_ANGLE_D90}, {180, VIPS_ANGLE_D180}, {270, VIPS_ANGLE_D270}};
+  for (auto [degrees, angle] : turns) {
+    CAPTURE(degrees);
+    av::PackedRgb turned = av::to_rgb(*g.frame, degrees);
+    vips::VImage want = ref.rot(angle);
+    REQUIRE(turned.width == want.width());
+    REQUIRE(turned.height == want.height());
+    std::size_t size = 0;
+    std::unique_ptr<void, void (*)(void*)> pixels(want.write_to_memory(&size), g_free);
+    REQUIRE(size == turned.size());
+    CHECK(std::memcmp(pixels.get(), turned.pixels.get(), size) == 0);
+  }
 }
 
 TEST_CASE("JPEG and WebP with a quality, chosen by extension") {

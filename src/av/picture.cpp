@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <memory>
+#include <thread>
 #include <vector>
 
 extern "C" {
 #include <libavutil/imgutils.h>
+#include <libavutil/opt.h>
 }
 
 namespace seedreel::av {
@@ -46,16 +48,24 @@ bool is_rgb(AVPixelFormat fmt) {
 
 }  // namespace
 
-Scaler::Scaler(int width, int height, AVPixelFormat format, int flags)
-    : width_(width), height_(height), format_(format), flags_(flags) {}
+Scaler::Scaler(int width, int height, AVPixelFormat format, int flags, int threads)
+    : width_(width), height_(height), format_(format), flags_(flags), threads_(std::max(1, threads)) {}
 
 void Scaler::prepare(const AVFrame& src) {
   int range = is_full_range(src) ? 1 : 0;
   if (!sws_ || src.width != src_w_ || src.height != src_h_ || src.format != src_fmt_ || src.colorspace != src_space_ ||
       range != src_range_) {
-    sws_.reset(sws_getContext(src.width, src.height, AVPixelFormat(src.format), width_, height_, format_, flags_,
-                              nullptr, nullptr, nullptr));
-    if (!sws_) throw Error(ErrorKind::input, "", "cannot convert this picture format");
+    sws_.reset(sws_alloc_context());
+    if (!sws_) throw std::bad_alloc();
+    SwsContext* c = sws_.get();
+    if (av_opt_set_int(c, "srcw", src.width, 0) < 0 || av_opt_set_int(c, "srch", src.height, 0) < 0 ||
+        av_opt_set_int(c, "src_format", src.format, 0) < 0 || av_opt_set_int(c, "dstw", width_, 0) < 0 ||
+        av_opt_set_int(c, "dsth", height_, 0) < 0 || av_opt_set_int(c, "dst_format", format_, 0) < 0 ||
+        av_opt_set_int(c, "sws_flags", flags_, 0) < 0 || av_opt_set_int(c, "threads", threads_, 0) < 0 ||
+        sws_init_context(c, nullptr, nullptr) < 0) {
+      sws_.reset();
+      throw Error(ErrorKind::input, "", "cannot convert this picture format");
+    }
     bool to_yuv = !is_rgb(format_);
     int dst_matrix = to_yuv ? SWS_CS_ITU709 : SWS_CS_DEFAULT;
     sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(source_matrix(src)), range,
@@ -70,7 +80,23 @@ void Scaler::prepare(const AVFrame& src) {
 
 void Scaler::convert_into(const AVFrame& src, uint8_t* const dst[], const int dst_linesize[]) {
   prepare(src);
-  sws_scale(sws_.get(), src.data, src.linesize, 0, src.height, dst, dst_linesize);
+  if (threads_ == 1 || !src.buf[0]) {
+    sws_scale(sws_.get(), src.data, src.linesize, 0, src.height, dst, dst_linesize);
+    return;
+  }
+  // Slice threads run only through the frame API, which wants reference-
+  // counted frames: the caller's planes are lent under a buffer that frees nothing.
+  FramePtr out = make_frame();
+  out->width = width_;
+  out->height = height_;
+  out->format = format_;
+  for (int i = 0; i < 4 && dst[i]; ++i) {
+    out->data[i] = dst[i];
+    out->linesize[i] = dst_linesize[i];
+  }
+  out->buf[0] = av_buffer_create(dst[0], 1, [](void*, uint8_t*) {}, nullptr, 0);
+  if (!out->buf[0]) throw std::bad_alloc();
+  check(sws_scale_frame(sws_.get(), out.get(), &src), ErrorKind::input, "", "cannot convert this picture");
 }
 
 FramePtr Scaler::convert(const AVFrame& src) {
@@ -80,7 +106,7 @@ FramePtr Scaler::convert(const AVFrame& src) {
   out->height = height_;
   out->format = format_;
   check(av_frame_get_buffer(out.get(), 0), ErrorKind::input, "", "picture buffer");
-  sws_scale(sws_.get(), src.data, src.linesize, 0, src.height, out->data, out->linesize);
+  convert_into(src, out->data, out->linesize);
   out->pts = src.pts;
   out->pkt_duration = src.pkt_duration;
   if (!is_rgb(format_)) {
@@ -92,35 +118,65 @@ FramePtr Scaler::convert(const AVFrame& src) {
   return out;
 }
 
-vips::VImage to_image(const AVFrame& frame, int rotation) {
-  bool alpha = has_alpha(AVPixelFormat(frame.format));
-  int bands = alpha ? 4 : 3;
-  Scaler scaler(frame.width, frame.height, alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24);
-  const std::size_t row = std::size_t(frame.width) * bands;
-  const std::size_t size = row * std::size_t(frame.height);
-  // Ours until libvips takes ownership (it releases it with g_free).
-  std::unique_ptr<unsigned char, void (*)(void*)> owned(static_cast<unsigned char*>(g_malloc(size)), g_free);
-  unsigned char* pixels = owned.get();
+namespace {
+
+// Packed pixels turned clockwise by 90, 180 or 270 degrees.
+PackedRgb rotate(const PackedRgb& in, int rotation) {
+  const int w = in.width, h = in.height, b = in.bands;
+  PackedRgb out;
+  out.bands = b;
+  out.width = rotation == 180 ? w : h;
+  out.height = rotation == 180 ? h : w;
+  out.pixels.reset(static_cast<unsigned char*>(g_malloc(in.size())));
+  const unsigned char* src = in.pixels.get();
+  unsigned char* dst = out.pixels.get();
+  for (int y = 0; y < out.height; ++y)
+    for (int x = 0; x < out.width; ++x) {
+      // The source pixel shown at (x, y) once turned.
+      const int sx = rotation == 90 ? y : rotation == 180 ? w - 1 - x : w - 1 - y;
+      const int sy = rotation == 90 ? h - 1 - x : rotation == 180 ? h - 1 - y : x;
+      std::copy_n(src + (std::size_t(sy) * std::size_t(w) + std::size_t(sx)) * std::size_t(b), b,
+                  dst + (std::size_t(y) * std::size_t(out.width) + std::size_t(x)) * std::size_t(b));
+    }
+  return out;
+}
+
+}  // namespace
+
+PackedRgb to_rgb(const AVFrame& frame, int rotation) {
+  const bool alpha = has_alpha(AVPixelFormat(frame.format));
+  PackedRgb rgb;
+  rgb.width = frame.width;
+  rgb.height = frame.height;
+  rgb.bands = alpha ? 4 : 3;
+  const int threads = int(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
+  Scaler scaler(frame.width, frame.height, alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24,
+                SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, threads);
+  const std::size_t row = std::size_t(frame.width) * std::size_t(rgb.bands);
+  rgb.pixels.reset(static_cast<unsigned char*>(g_malloc(rgb.size())));
+  unsigned char* pixels = rgb.pixels.get();
   if (row % 16 == 0) {
-    // swscale writes packed rows straight into the image's memory (g_malloc
-    // is 16-byte aligned, as swscale's SIMD output wants).
+    // swscale writes packed rows straight into our memory (g_malloc is
+    // 16-byte aligned, as swscale's SIMD output wants).
     uint8_t* dst[4] = {pixels, nullptr, nullptr, nullptr};
     const int stride[4] = {int(row), 0, 0, 0};
     scaler.convert_into(frame, dst, stride);
   } else {
-    FramePtr rgb = scaler.convert(frame);
+    FramePtr converted = scaler.convert(frame);
     for (int y = 0; y < frame.height; ++y)
-      std::copy_n(rgb->data[0] + std::ptrdiff_t(y) * rgb->linesize[0], row, pixels + std::size_t(y) * row);
+      std::copy_n(converted->data[0] + std::ptrdiff_t(y) * converted->linesize[0], row, pixels + std::size_t(y) * row);
   }
-  vips::VImage image =
-      vips::VImage::new_from_memory_steal(owned.release(), size, frame.width, frame.height, bands, VIPS_FORMAT_UCHAR);
-  image = image.copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
-  switch (rotation) {
-    case 90: return image.rot(VIPS_ANGLE_D90);
-    case 180: return image.rot(VIPS_ANGLE_D180);
-    case 270: return image.rot(VIPS_ANGLE_D270);
-    default: return image;
-  }
+  if (rotation == 90 || rotation == 180 || rotation == 270) return rotate(rgb, rotation);
+  return rgb;
+}
+
+vips::VImage to_image(const AVFrame& frame, int rotation) { return to_image(to_rgb(frame, rotation)); }
+
+vips::VImage to_image(PackedRgb rgb) {
+  const std::size_t size = rgb.size();
+  const int w = rgb.width, h = rgb.height, bands = rgb.bands;
+  vips::VImage image = vips::VImage::new_from_memory_steal(rgb.pixels.release(), size, w, h, bands, VIPS_FORMAT_UCHAR);
+  return image.copy(vips::VImage::option()->set("interpretation", VIPS_INTERPRETATION_sRGB));
 }
 
 FramePtr to_frame(const vips::VImage& image, AVPixelFormat format) {

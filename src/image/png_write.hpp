@@ -1,0 +1,27 @@
+#pragma once
+// A quick PNG writer for 8-bit pictures (last frames, thumbnails, sheets):
+// each row gets the cheapest of the None/Sub/Up filters, bands of rows are
+// filtered on every core, and libdeflate compresses the whole at its fastest
+// level. Smaller and several times quicker than libvips' PNG default.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+namespace seedreel::image {
+
+// Rows of 8-bit samples, `bands` per pixel: 1 grey, 2 grey + alpha, 3 RGB,
+// 4 RGBA. `stride` is the distance between rows in bytes.
+struct PixelRows {
+  const std::uint8_t* data = nullptr;
+  int width = 0, height = 0, bands = 3;
+  std::ptrdiff_t stride = 0;
+};
+
+// The encoded PNG: signature, IHDR, IDAT and IEND (no metadata).
+// Error(usage) for an empty picture, an unsupported band count or rows that overlap.
+std::string encode_png(const PixelRows& rows);
+
+// encode_png written to `path` (created or emptied). Error(io) when it cannot be.
+void write_png(const std::string& path, const PixelRows& rows);
+
+}  // namespace seedreel::image

@@ -19,10 +19,10 @@ namespace seedreel::image {
 namespace {
 
 // libdeflate's level 1, chosen by measuring 1080p RGB frames of a synthetic
-// test video and of a photograph (docs/benchmarks-post.md): on rows filtered
-// as below it is 8 % and 36 % smaller than libvips' PNG default (zlib level 6,
-// no filter) and 2-4x quicker. Level 2 saved 2 % more on the photograph for
-// 45 % more time.
+// test video and of a photograph (docs/post.md): on rows filtered as below
+// the PNG is 9 % and 36 % smaller than libvips' default (zlib level 6, no
+// filter), in 0.8x and 0.26x its time. Level 2 saved 2 % more on the
+// photograph for 45 % more compression time.
 constexpr int kLevel = 1;
 constexpr std::size_t kMinBandBytes = 1 << 19;  // less filtering is not worth a thread
 constexpr unsigned kMaxBands = 8;

@@ -198,4 +198,7 @@ TEST_CASE("bad input and unwritable paths are refused") {
   CHECK(kind_of([&] { write_png(dir() + "/no/such/folder/x.png", PixelRows{px.data(), 64, 64, 3, 192}); }) ==
         ErrorKind::io);
   CHECK_FALSE(fs::exists(dir() + "/no/such/folder/x.png"));
+  // Bad input is refused before the file is created.
+  CHECK(kind_of([&] { write_png(dir() + "/bad.png", PixelRows{px.data(), 64, 64, 7, 448}); }) == ErrorKind::usage);
+  CHECK_FALSE(fs::exists(dir() + "/bad.png"));
 }

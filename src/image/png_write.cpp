@@ -4,9 +4,11 @@
 #include <zlib.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <thread>
 #include <vector>
@@ -70,22 +72,9 @@ struct CompressorDeleter {
   void operator()(libdeflate_compressor* c) const noexcept { libdeflate_free_compressor(c); }
 };
 
-void put32(std::string& s, std::uint32_t v) {
-  const char b[4] = {char(v >> 24), char(v >> 16), char(v >> 8), char(v)};
-  s.append(b, 4);
-}
-
-void put_chunk(std::string& png, const char type[4], const std::uint8_t* data, std::size_t size) {
-  put32(png, std::uint32_t(size));
-  const std::size_t at = png.size();
-  png.append(type, 4);
-  png.append(reinterpret_cast<const char*>(data), size);
-  put32(png, std::uint32_t(crc32_z(0, reinterpret_cast<const Bytef*>(png.data() + at), size + 4)));
-}
-
-}  // namespace
-
-std::string encode_png(const PixelRows& px) {
+// The rows filtered and compressed: the zlib stream the IDAT chunks carry.
+// Error(usage) for pictures a PNG cannot hold.
+std::vector<std::uint8_t> compressed_rows(const PixelRows& px) {
   if (px.width <= 0 || px.height <= 0 || !px.data) throw Error(ErrorKind::usage, "", "empty picture");
   if (px.bands < 1 || px.bands > 4) throw Error(ErrorKind::usage, "", "a PNG has 1 to 4 bands");
   if (px.stride < std::ptrdiff_t(px.width) * px.bands) throw Error(ErrorKind::usage, "", "rows overlap");
@@ -111,10 +100,31 @@ std::string encode_png(const PixelRows& px) {
   std::vector<std::uint8_t> z(libdeflate_zlib_compress_bound(compressor.get(), total));
   z.resize(libdeflate_zlib_compress(compressor.get(), filtered.data(), total, z.data(), z.size()));
   if (z.empty()) throw Error(ErrorKind::io, "", "PNG compression failed");
+  return z;
+}
 
+using Sink = std::function<void(const std::uint8_t*, std::size_t)>;
+
+void put_chunk(const Sink& out, const char* type, const std::uint8_t* data, std::size_t size) {
+  auto be32 = [](std::uint32_t v) {
+    return std::array<std::uint8_t, 4>{std::uint8_t(v >> 24), std::uint8_t(v >> 16), std::uint8_t(v >> 8), std::uint8_t(v)};
+  };
+  const auto length = be32(std::uint32_t(size));
+  const auto* name = reinterpret_cast<const std::uint8_t*>(type);
+  uLong sum = crc32_z(0, name, 4);
+  if (size > 0) sum = crc32_z(sum, data, size);  // a null buffer would restart the CRC
+  const auto crc = be32(std::uint32_t(sum));
+  out(length.data(), 4);
+  out(name, 4);
+  if (size > 0) out(data, size);
+  out(crc.data(), 4);
+}
+
+// Signature, IHDR, the zlib stream `z` in IDAT chunks, IEND.
+void emit_png(const PixelRows& px, const std::vector<std::uint8_t>& z, const Sink& out) {
+  static constexpr std::uint8_t signature[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
   static constexpr std::uint8_t colour_type[5] = {0, 0, 4, 2, 6};
-  std::string png("\x89PNG\r\n\x1a\n", 8);
-  png.reserve(z.size() + 128);
+  out(signature, sizeof signature);
   std::uint8_t ihdr[13] = {};
   for (int i = 0; i < 4; ++i) {
     ihdr[i] = std::uint8_t(std::uint32_t(px.width) >> (24 - 8 * i));
@@ -122,19 +132,34 @@ std::string encode_png(const PixelRows& px) {
   }
   ihdr[8] = 8;  // bits per sample; compression, filter and interlace methods 0
   ihdr[9] = colour_type[px.bands];
-  put_chunk(png, "IHDR", ihdr, sizeof ihdr);
+  put_chunk(out, "IHDR", ihdr, sizeof ihdr);
   for (std::size_t at = 0; at < z.size(); at += kMaxChunk)
-    put_chunk(png, "IDAT", z.data() + at, std::min(kMaxChunk, z.size() - at));
-  put_chunk(png, "IEND", nullptr, 0);
+    put_chunk(out, "IDAT", z.data() + at, std::min(kMaxChunk, z.size() - at));
+  put_chunk(out, "IEND", nullptr, 0);
+}
+
+}  // namespace
+
+std::string encode_png(const PixelRows& px) {
+  const std::vector<std::uint8_t> z = compressed_rows(px);
+  std::string png;
+  png.reserve(z.size() + 64);
+  emit_png(px, z, [&](const std::uint8_t* data, std::size_t size) {
+    png.append(reinterpret_cast<const char*>(data), size);
+  });
   return png;
 }
 
 void write_png(const std::string& path, const PixelRows& rows) {
-  const std::string png = encode_png(rows);
+  // Compressed before the file is created, so bad input leaves no file behind.
+  const std::vector<std::uint8_t> z = compressed_rows(rows);
   UniqueFile f(std::fopen(path.c_str(), "wb"));
-  if (!f) throw Error(ErrorKind::io, path, std::string("cannot write: ") + std::strerror(errno));
-  if (std::fwrite(png.data(), 1, png.size(), f.get()) != png.size() || std::fflush(f.get()) != 0)
-    throw Error(ErrorKind::io, path, std::string("cannot write: ") + std::strerror(errno));
+  auto fail = [&] { throw Error(ErrorKind::io, path, std::string("cannot write: ") + std::strerror(errno)); };
+  if (!f) fail();
+  emit_png(rows, z, [&](const std::uint8_t* data, std::size_t size) {
+    if (std::fwrite(data, 1, size, f.get()) != size) fail();
+  });
+  if (std::fflush(f.get()) != 0) fail();
 }
 
 }  // namespace seedreel::image

@@ -129,6 +129,29 @@ TEST_CASE("frames turned by 90, 180 and 270 degrees match libvips' rotation of t
   }
 }
 
+TEST_CASE("the RGB conversion on every core gives the one-thread conversion's pixels") {
+  // Slice threads must see the stream's matrix and range too: BT.601 full
+  // range, BT.709 limited, HEVC, and a width whose rows are not a multiple of 16 bytes.
+  const std::string odd = test::temp_dir("last-frame-rgb") + "/854x480.mp4";
+  REQUIRE(test::run({"ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=854x480:rate=24:duration=1",
+                     "-c:v", "libx264", "-pix_fmt", "yuv420p", odd})
+              .status == 0);
+  for (const std::string& path : {fx("lf_bt601_full.mp4"), fx("lf_bt709_tv.mp4"), fx("lf_hevc.mp4"), odd}) {
+    CAPTURE(path);
+    auto g = post::grab_last(path);
+    av::PackedRgb threaded = av::to_rgb(*g.frame);
+    av::Scaler one(g.frame->width, g.frame->height, AV_PIX_FMT_RGB24);
+    av::FramePtr single = one.convert(*g.frame);
+    REQUIRE(threaded.bands == 3);
+    const std::size_t row = std::size_t(threaded.width) * 3;
+    bool same = true;
+    for (int y = 0; y < threaded.height; ++y)
+      same = same && std::memcmp(threaded.pixels.get() + std::size_t(y) * row,
+                                 single->data[0] + std::ptrdiff_t(y) * single->linesize[0], row) == 0;
+    CHECK(same);
+  }
+}
+
 TEST_CASE("JPEG and WebP with a quality, chosen by extension") {
   auto dir = test::temp_dir("last-frame-formats");
   auto v = fx("lf_bframes.mp4");

@@ -13,6 +13,7 @@
 #include "av/encode.hpp"
 #include "av/filter.hpp"
 #include "av/mux.hpp"
+#include "av/payload_ref.hpp"
 #include "av/picture.hpp"
 #include "image/vips.hpp"
 #include "support.hpp"
@@ -272,6 +273,41 @@ TEST_CASE("byte ranges copied between files: in the kernel, and through memory a
   } else {
     MESSAGE("no second filesystem at /dev/shm: the through-memory copy is not exercised");
   }
+}
+
+TEST_CASE("payload sources notice a file written to while its bytes are copied") {
+  auto dir = test::temp_dir("payload-sources");
+  const std::string a = dir + "/a.bin", b = dir + "/b.bin";
+  std::ofstream(a, std::ios::binary) << std::string(4096, 'a');
+  std::ofstream(b, std::ios::binary) << std::string(4096, 'b');
+  UniqueFd fa(::open(a.c_str(), O_RDONLY | O_CLOEXEC)), fb(::open(b.c_str(), O_RDONLY | O_CLOEXEC));
+  REQUIRE(fa);
+  REQUIRE(fb);
+  av::PayloadSources sources({{fa.get(), a}, {fb.get(), b}});
+  CHECK_NOTHROW(sources.check_unchanged());
+  // Appended to (a download still running): the second file is named.
+  std::ofstream(b, std::ios::binary | std::ios::app) << "more";
+  try {
+    sources.check_unchanged();
+    FAIL("an appended file went unnoticed");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::input);
+    CHECK(std::string(e.what()).find("b.bin") != std::string::npos);
+  }
+  // Rewritten in place, same size: noticed by its times.
+  av::PayloadSources again({{fa.get(), a}});
+  {
+    std::fstream f(a, std::ios::binary | std::ios::in | std::ios::out);
+    f.seekp(100);
+    f << 'X';
+  }
+  // The kernel's clock is coarse: the write may keep the modification time
+  // it found, so move it on by a second, as a later write would.
+  struct stat st {};
+  REQUIRE(::stat(a.c_str(), &st) == 0);
+  struct timespec times[2] = {{0, UTIME_OMIT}, {st.st_mtim.tv_sec + 1, st.st_mtim.tv_nsec}};
+  REQUIRE(::utimensat(AT_FDCWD, a.c_str(), times, 0) == 0);
+  CHECK_THROWS_AS(again.check_unchanged(), Error);
 }
 
 TEST_CASE("base64 round trip and rejection") {

@@ -14,6 +14,8 @@ namespace {
 
 void keep(void*, uint8_t*) {}  // the range is unmapped by its owner
 
+std::int64_t nanoseconds(const timespec& t) { return std::int64_t(t.tv_sec) * 1000000000 + t.tv_nsec; }
+
 }  // namespace
 
 PayloadSources::PayloadSources(const std::vector<File>& files) {
@@ -24,6 +26,7 @@ PayloadSources::PayloadSources(const std::vector<File>& files) {
     if (!fd || ::fstat(fd.get(), &st) != 0) throw Error(ErrorKind::input, f.path, std::string("cannot read: ") + std::strerror(errno));
     files_.push_back(std::move(fd));
     paths_.push_back(f.path);
+    stamps_.push_back({std::int64_t(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim)});
     starts_.push_back(total);
     total += st.st_size;
   }
@@ -46,6 +49,16 @@ PayloadSources::~PayloadSources() {
   // Packets still holding a reference only keep the AVBuffer (heap) alive; nothing reads through them.
   buffer_.reset();
   ::munmap(base_, length_);
+}
+
+void PayloadSources::check_unchanged() const {
+  for (std::size_t k = 0; k < files_.size(); ++k) {
+    struct stat st {};
+    if (::fstat(files_[k].get(), &st) != 0)
+      throw Error(ErrorKind::input, paths_[k], std::string("cannot read: ") + std::strerror(errno));
+    if (Stamp{std::int64_t(st.st_size), nanoseconds(st.st_mtim), nanoseconds(st.st_ctim)} != stamps_[k])
+      throw Error(ErrorKind::input, paths_[k], "changed while its bytes were being copied; try again once it is complete");
+  }
 }
 
 void PayloadSources::refer(AVPacket& packet, int source) const {

@@ -45,6 +45,12 @@ class PayloadSources {
   // payload). noexcept: called from FFmpeg's write callback.
   Origin origin(const std::uint8_t* data, std::int64_t size) const noexcept;
 
+  // Error(input) naming the first source whose size, modification or change
+  // time differs from when these sources were made: a clip still being written
+  // (a download), or rewritten in place, while its bytes were being copied.
+  // The copy follows the index read before, so it may no longer match the file.
+  void check_unchanged() const;
+
   int fd(int source) const noexcept { return files_[std::size_t(source)].get(); }
   const std::string& path(int source) const noexcept { return paths_[std::size_t(source)]; }
 
@@ -52,6 +58,11 @@ class PayloadSources {
   std::vector<UniqueFd> files_;
   std::vector<std::string> paths_;
   std::vector<std::int64_t> starts_;  // each source's offset in the range; one more: the total
+  struct Stamp {
+    std::int64_t size, mtime_ns, ctime_ns;
+    bool operator==(const Stamp&) const = default;
+  };
+  std::vector<Stamp> stamps_;
   std::uint8_t* base_ = nullptr;
   std::size_t length_ = 0;
   BufferPtr buffer_;  // one reference-counted buffer over the whole range

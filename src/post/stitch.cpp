@@ -437,6 +437,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   video->finish();
   result.audio_duration = audio ? audio->finish(v_end) : 0;
   mux.end();
+  if (payloads) payloads->check_unchanged();
   file.commit();
 
   result.video_duration = v_end;

@@ -1,7 +1,10 @@
 #pragma once
 // RAII owners for every FFmpeg object, and error checking that turns an
 // AVERROR into seedreel::Error. Business code never frees by hand.
+#include <cstdint>
+#include <initializer_list>
 #include <memory>
+#include <utility>
 #include <string>
 
 extern "C" {
@@ -52,6 +55,12 @@ using DictPtr = std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)>;
 
 FramePtr make_frame();
 PacketPtr make_packet();
+
+// A swscale context from one geometry and pixel format to another, with
+// `flags` and any other of swscale's options ("threads", "src_range",
+// "src_h_chr_pos", ...); nullptr when swscale refuses them.
+SwsPtr make_sws(int src_w, int src_h, AVPixelFormat src_fmt, int dst_w, int dst_h, AVPixelFormat dst_fmt, int flags,
+                std::initializer_list<std::pair<const char*, std::int64_t>> options = {});
 
 // FFmpeg's message for an AVERROR code.
 std::string error_string(int errnum);

@@ -7,8 +7,9 @@
 
 extern "C" {
 #include <libavutil/imgutils.h>
-#include <libavutil/opt.h>
 }
+
+#include "image/orient.hpp"
 
 namespace seedreel::av {
 
@@ -55,17 +56,9 @@ void Scaler::prepare(const AVFrame& src) {
   int range = is_full_range(src) ? 1 : 0;
   if (!sws_ || src.width != src_w_ || src.height != src_h_ || src.format != src_fmt_ || src.colorspace != src_space_ ||
       range != src_range_) {
-    sws_.reset(sws_alloc_context());
-    if (!sws_) throw std::bad_alloc();
-    SwsContext* c = sws_.get();
-    if (av_opt_set_int(c, "srcw", src.width, 0) < 0 || av_opt_set_int(c, "srch", src.height, 0) < 0 ||
-        av_opt_set_int(c, "src_format", src.format, 0) < 0 || av_opt_set_int(c, "dstw", width_, 0) < 0 ||
-        av_opt_set_int(c, "dsth", height_, 0) < 0 || av_opt_set_int(c, "dst_format", format_, 0) < 0 ||
-        av_opt_set_int(c, "sws_flags", flags_, 0) < 0 || av_opt_set_int(c, "threads", threads_, 0) < 0 ||
-        sws_init_context(c, nullptr, nullptr) < 0) {
-      sws_.reset();
-      throw Error(ErrorKind::input, "", "cannot convert this picture format");
-    }
+    sws_ = make_sws(src.width, src.height, AVPixelFormat(src.format), width_, height_, format_, flags_,
+                    {{"threads", threads_}});
+    if (!sws_) throw Error(ErrorKind::input, "", "cannot convert this picture format");
     bool to_yuv = !is_rgb(format_);
     int dst_matrix = to_yuv ? SWS_CS_ITU709 : SWS_CS_DEFAULT;
     sws_setColorspaceDetails(sws_.get(), sws_getCoefficients(source_matrix(src)), range,
@@ -122,22 +115,14 @@ namespace {
 
 // Packed pixels turned clockwise by 90, 180 or 270 degrees.
 PackedRgb rotate(const PackedRgb& in, int rotation) {
-  const int w = in.width, h = in.height, b = in.bands;
+  const int orientation = image::orientation_of_rotation(rotation);
   PackedRgb out;
-  out.bands = b;
-  out.width = rotation == 180 ? w : h;
-  out.height = rotation == 180 ? h : w;
+  out.bands = in.bands;
+  out.width = image::swaps_sides(orientation) ? in.height : in.width;
+  out.height = image::swaps_sides(orientation) ? in.width : in.height;
   out.pixels.reset(static_cast<unsigned char*>(g_malloc(in.size())));
-  const unsigned char* src = in.pixels.get();
-  unsigned char* dst = out.pixels.get();
-  for (int y = 0; y < out.height; ++y)
-    for (int x = 0; x < out.width; ++x) {
-      // The source pixel shown at (x, y) once turned.
-      const int sx = rotation == 90 ? y : rotation == 180 ? w - 1 - x : w - 1 - y;
-      const int sy = rotation == 90 ? h - 1 - x : rotation == 180 ? h - 1 - y : x;
-      std::copy_n(src + (std::size_t(sy) * std::size_t(w) + std::size_t(sx)) * std::size_t(b), b,
-                  dst + (std::size_t(y) * std::size_t(out.width) + std::size_t(x)) * std::size_t(b));
-    }
+  image::orient(in.pixels.get(), in.width, in.height, std::ptrdiff_t(in.width) * in.bands, in.bands, orientation,
+                out.pixels.get(), std::ptrdiff_t(out.width) * out.bands);
   return out;
 }
 

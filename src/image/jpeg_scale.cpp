@@ -14,12 +14,12 @@
 extern "C" {
 #include <jpeglib.h>
 #include <libavutil/mem.h>
-#include <libavutil/opt.h>
 #include <libavutil/pixdesc.h>
 #include <libswscale/swscale.h>
 }
 
 #include "av/ffmpeg.hpp"
+#include "image/orient.hpp"
 #include "util/unique_fd.hpp"
 
 namespace seedreel::image {
@@ -119,17 +119,13 @@ AVPixelFormat layout(int lw, int lh, int cw, int ch) {
 // the luma samples (centre, 128/256), not MPEG-2's left siting; a direction
 // that is not subsampled keeps swscale's co-sited default.
 av::SwsPtr resampler(int sw, int sh, AVPixelFormat sf, int dw, int dh, AVPixelFormat df) {
-  av::SwsPtr s(sws_alloc_context());
-  if (!s) throw std::bad_alloc();
-  auto set = [&](const char* k, std::int64_t v) { return av_opt_set_int(s.get(), k, v, 0) >= 0; };
-  bool ok = set("srcw", sw) && set("srch", sh) && set("src_format", sf) && set("dstw", dw) && set("dsth", dh) &&
-            set("dst_format", df) && set("sws_flags", SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT) &&
-            set("src_range", 1) && set("dst_range", 1);
+  constexpr int centred = 128, swscale_default = -513;  // chroma position in 1/256 of a sample
   const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(sf);
-  if (ok && d->log2_chroma_w > 0) ok = set("src_h_chr_pos", 128);
-  if (ok && d->log2_chroma_h > 0) ok = set("src_v_chr_pos", 128);
-  if (!ok || sws_init_context(s.get(), nullptr, nullptr) < 0) return nullptr;
-  return s;
+  return av::make_sws(sw, sh, sf, dw, dh, df, SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+                      {{"src_range", 1},
+                       {"dst_range", 1},
+                       {"src_h_chr_pos", d->log2_chroma_w > 0 ? centred : swscale_default},
+                       {"src_v_chr_pos", d->log2_chroma_h > 0 ? centred : swscale_default}});
 }
 
 // Largest DCT scaling (1/2, 1/4, 1/8) that still leaves at least a factor of
@@ -143,19 +139,8 @@ int dct_denominator(int iw, int ih, int ow, int oh) {
 
 // Displayed planes from stored ones under EXIF orientation 2..8.
 Plane oriented(const Plane& p, int orientation) {
-  const bool transpose = orientation >= 5;
-  const bool flip_x = orientation == 2 || orientation == 3 || orientation == 7 || orientation == 8;
-  const bool flip_y = orientation == 3 || orientation == 4 || orientation == 6 || orientation == 7;
-  Plane out(transpose ? p.height : p.width, transpose ? p.width : p.height);
-  for (int y = 0; y < out.height; ++y) {
-    std::uint8_t* dst = out.row(y);
-    for (int x = 0; x < out.width; ++x) {
-      int u = transpose ? y : x, v = transpose ? x : y;  // stored column, row
-      if (flip_x) u = p.width - 1 - u;
-      if (flip_y) v = p.height - 1 - v;
-      dst[x] = p.row(v)[u];
-    }
-  }
+  Plane out(swaps_sides(orientation) ? p.height : p.width, swaps_sides(orientation) ? p.width : p.height);
+  orient(p.row(0), p.width, p.height, p.stride, 1, orientation, out.row(0), out.stride);
   return out;
 }
 
@@ -294,7 +279,7 @@ std::optional<std::uint64_t> scale_jpeg(const std::string& in, const std::string
   if (c->data_precision != 8 || !(grey || ycc) || has_icc_profile(*c)) return std::nullopt;
 
   // The stored (not yet oriented) size we resample to.
-  const bool transpose = how.orientation >= 5;
+  const bool transpose = swaps_sides(how.orientation);
   const int ow = transpose ? how.height : how.width, oh = transpose ? how.width : how.height;
   if (ow > int(c->image_width) || oh > int(c->image_height)) return std::nullopt;
 

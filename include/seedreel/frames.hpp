@@ -14,6 +14,17 @@ struct ImageSaveOptions {
   int quality = 90;  // JPEG/WebP quality 1-100; WebP at 100 is lossless
 };
 
+// How a frame was reached. Every fast path proves itself: the first frame it
+// decodes must be a keyframe to the decoder and no sign of damage may follow
+// (concealment, missing references, corrupt flags); otherwise the next path.
+enum class DecodePath {
+  tail,              // from the random-access point before the frame
+  earlier_keyframe,  // that point was no clean one: from one before it
+  full_decode,       // from the start of the stream
+};
+// "tail", "earlier_keyframe", "full_decode"
+const char* to_string(DecodePath path) noexcept;
+
 // What was written.
 struct FrameResult {
   std::string path;
@@ -23,6 +34,8 @@ struct FrameResult {
   int height = 0;
   int rotation = 0;        // clockwise degrees applied from the display matrix
   bool full_decode = false;  // the tail seek could not be trusted and the whole stream was decoded
+  DecodePath decode_path = DecodePath::tail;
+  bool truncated = false;    // the file ends in a packet cut short: the last decodable frame
 };
 
 struct LastFrameOptions {

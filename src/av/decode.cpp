@@ -1,5 +1,7 @@
 #include "av/decode.hpp"
 
+#include <algorithm>
+
 #include "util/interrupt.hpp"
 
 namespace seedreel::av {
@@ -17,6 +19,11 @@ Decoder::Decoder(const Input& in, int stream_index, int threads) : path_(in.path
   check(avcodec_parameters_to_context(ctx_.get(), stream_->codecpar), ErrorKind::input, path_, "bad codec parameters");
   ctx_->pkt_timebase = stream_->time_base;
   ctx_->thread_count = threads;
+  ctx_->opaque = damage_.get();
+  quiet_logging();  // installs the log hook that counts into damage_
+  AVRational rate = av_guess_frame_rate(const_cast<AVFormatContext*>(in.get()), const_cast<AVStream*>(stream_), nullptr);
+  if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
+  tick_ = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), stream_->time_base));
   check(avcodec_open2(ctx_.get(), codec, nullptr), ErrorKind::input, path_, "cannot open decoder");
 }
 
@@ -25,6 +32,12 @@ void Decoder::send(const AVPacket* packet) {
   // EAGAIN cannot happen when every frame is received before the next send;
   // EOF means draining already began. Corrupt packets are skipped like ffmpeg does.
   if (ret == AVERROR(ENOMEM)) throw std::bad_alloc();
+  if (ret < 0 && ret != AVERROR_EOF && ret != AVERROR(EAGAIN)) damage_->fetch_add(1, std::memory_order_relaxed);
+  if (packet && (packet->flags & AV_PKT_FLAG_CORRUPT)) damage_->fetch_add(1, std::memory_order_relaxed);
+}
+
+bool Decoder::flagged(const AVFrame& frame) noexcept {
+  return (frame.flags & AV_FRAME_FLAG_CORRUPT) || frame.decode_error_flags != 0;
 }
 
 bool Decoder::receive(AVFrame* frame) {
@@ -32,13 +45,22 @@ bool Decoder::receive(AVFrame* frame) {
     int ret = avcodec_receive_frame(ctx_.get(), frame);
     if (ret == AVERROR(EAGAIN) || ret == AVERROR_EOF) return false;
     if (ret == AVERROR(ENOMEM)) throw std::bad_alloc();
-    if (ret < 0) return false;  // a frame that failed to decode: skipped, as ffmpeg does
-    frame->pts = frame->best_effort_timestamp;
+    if (ret < 0) {  // a frame that failed to decode: skipped, as ffmpeg does, and counted
+      damage_->fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+    if (flagged(*frame)) damage_->fetch_add(1, std::memory_order_relaxed);
+    frame->pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : next_pts_;
+    if (frame->pts != AV_NOPTS_VALUE)
+      next_pts_ = frame->pts + (frame->pkt_duration > 0 ? frame->pkt_duration : tick_);
     return true;
   }
 }
 
-void Decoder::flush() { avcodec_flush_buffers(ctx_.get()); }
+void Decoder::flush() {
+  avcodec_flush_buffers(ctx_.get());
+  next_pts_ = AV_NOPTS_VALUE;
+}
 
 std::int64_t decode_frames(Input& in, Decoder& dec, const std::function<bool(AVFrame&)>& on_frame) {
   PacketPtr packet = make_packet();

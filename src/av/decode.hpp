@@ -1,8 +1,12 @@
 #pragma once
 // Decoding one stream of an Input: send packets, receive frames, drain at the
 // end, flush after a seek. Frames carry best_effort_timestamp in the stream's
-// time base.
+// time base, or (when the decoder has none, as for packed B-frames in AVI or
+// the last frames of a program stream) the previous frame's end, as the
+// ffmpeg CLI does. Every sign of a picture the decoder could not reconstruct
+// cleanly is counted (damage()).
 #include <functional>
+#include <memory>
 
 #include "av/demux.hpp"
 
@@ -27,10 +31,20 @@ class Decoder {
   // After a seek: drop buffered frames; the decoder can be fed again.
   void flush();
 
+  // Signs of damage so far: packets or frames the decoder rejected, frames
+  // flagged corrupt or with decode errors, and error lines it logged
+  // (concealment, missing references). Only ever grows.
+  std::int64_t damage() const noexcept { return damage_->load(std::memory_order_relaxed); }
+  // A frame the decoder itself marks as damaged or not fully recovered.
+  static bool flagged(const AVFrame& frame) noexcept;
+
  private:
   std::string path_;
   const AVStream* stream_;
+  std::unique_ptr<DamageCounter> damage_ = std::make_unique<DamageCounter>(0);
   CodecContextPtr ctx_;
+  std::int64_t next_pts_ = AV_NOPTS_VALUE;  // where the previous frame ends, for frames without a timestamp
+  std::int64_t tick_ = 1;                   // one frame at the stream's rate, in its time base
 };
 
 // Reads `in` from its current position, decodes `dec`'s stream and calls

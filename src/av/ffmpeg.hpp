@@ -1,6 +1,7 @@
 #pragma once
 // RAII owners for every FFmpeg object, and error checking that turns an
 // AVERROR into seedreel::Error. Business code never frees by hand.
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -68,7 +69,12 @@ std::string error_string(int errnum);
 // Throws Error(kind, subject, "what: <ffmpeg message>") when ret < 0; returns ret.
 int check(int ret, ErrorKind kind, const std::string& subject, const char* what);
 
-// Quiet FFmpeg's own logging (we report errors ourselves); idempotent.
+// Error-level lines a decoder logged: how FFmpeg tells of concealed
+// slices, missing references and damaged bitstreams.
+using DamageCounter = std::atomic<std::int64_t>;
+
+// Quiet FFmpeg's own logging (we report errors ourselves), counting each
+// decoder's error lines into the DamageCounter its `opaque` points at; idempotent.
 void quiet_logging();
 
 }  // namespace seedreel::av

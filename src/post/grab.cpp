@@ -52,27 +52,56 @@ void discard_other_streams(av::Input& in, int keep) {
     if (int(i) != keep) in->streams[i]->discard = AVDISCARD_ALL;
 }
 
+// What one pass of decoding showed about the frames it delivered.
+struct Pass {
+  bool clean_start = true;   // the first frame delivered is a keyframe in the decoder's own judgement
+  bool damaged = false;      // the decoder showed damage after that frame was delivered (or flagged it)
+  bool truncated = false;    // the input ended in a packet cut short, which was not decoded
+  std::int64_t first_pts = AV_NOPTS_VALUE;  // the first frame delivered
+  // Trusted: every frame delivered was decoded from a clean random-access point without damage.
+  bool trusted() const noexcept { return clean_start && !damaged; }
+};
+
 // Reads packets of the decoder's stream from the current position and hands
 // every decoded frame to on_frame until it returns false or the input ends
 // (the decoder is drained then). With `after_key`, frames displayed before
 // the first keyframe packet are dropped: after a seek they may be the broken
 // leading pictures of an open GOP, and a random-access point guarantees that
 // every picture displayed after it is decoded from what follows it.
-// A read error ends the input, as it does for the ffmpeg CLI.
+// A read error ends the input, as it does for the ffmpeg CLI; a packet the
+// demuxer could only read in part (a file cut short) ends it too.
+//
+// The pass proves itself: a container may flag as a keyframe a picture that
+// is no clean random-access point (a non-IDR I-frame whose successors refer
+// back past it), and the decoder then conceals quietly. So the first frame
+// delivered must be a keyframe to the decoder, and no damage (see
+// av::Decoder::damage) may show from then on. With frame threads the
+// damage of one packet can be reported a few frames late, which only makes
+// the check stricter.
 //
 // Packets displayed before `skip_before` are decoded with non-reference
 // pictures skipped (nothing else depends on those), which saves much of a long
 // GOP's work; the caller must only trust frames from skip_before on.
-void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
-                      const std::function<bool(AVFrame&)>& on_frame, std::int64_t skip_before = INT64_MIN) {
+Pass decode_from_here(av::Input& in, av::Decoder& dec, bool after_key, const std::function<bool(AVFrame&)>& on_frame,
+                      std::int64_t skip_before = INT64_MIN) {
   auto packet = av::make_packet();
   auto frame = av::make_frame();
-  bool have_key = !after_key;
-  std::int64_t key_pts = INT64_MIN;
+  Pass pass;
+  bool have_key = !after_key, delivered = false;
+  std::int64_t key_pts = INT64_MIN, damage_base = 0;
   bool go_on = true;
   auto drain = [&] {
     while (go_on && dec.receive(frame.get())) {
-      if (have_key && frame->pts != AV_NOPTS_VALUE && frame->pts >= key_pts) go_on = on_frame(*frame);
+      if (have_key && frame->pts != AV_NOPTS_VALUE && frame->pts >= key_pts) {
+        if (!delivered) {
+          delivered = true;
+          pass.first_pts = frame->pts;
+          pass.clean_start = frame->key_frame != 0;
+          damage_base = dec.damage();
+        }
+        if (av::Decoder::flagged(*frame)) pass.damaged = true;
+        go_on = on_frame(*frame);
+      }
       av_frame_unref(frame.get());
     }
   };
@@ -81,7 +110,18 @@ void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
     in.rearm();
     if (av_read_frame(in.get(), packet.get()) < 0) break;
     if (packet->stream_index == dec.index()) {
-      if (!have_key && (packet->flags & AV_PKT_FLAG_KEY)) {
+      if (packet->flags & AV_PKT_FLAG_CORRUPT) {
+        pass.truncated = true;
+        av_packet_unref(packet.get());
+        break;
+      }
+      if (!have_key) {
+        // Before the first keyframe nothing shown after it can depend on what
+        // we read (a seek into an unindexed stream lands mid-GOP): not decoded.
+        if (!(packet->flags & AV_PKT_FLAG_KEY)) {
+          av_packet_unref(packet.get());
+          continue;
+        }
         have_key = true;
         key_pts = packet->pts != AV_NOPTS_VALUE ? packet->pts : INT64_MIN;
       }
@@ -93,9 +133,12 @@ void decode_from_here(av::Input& in, av::Decoder& dec, bool after_key,
     av_packet_unref(packet.get());
   }
   dec->skip_frame = AVDISCARD_DEFAULT;
-  if (!go_on) return;
-  dec.send(nullptr);
-  drain();
+  if (go_on) {
+    dec.send(nullptr);
+    drain();
+  }
+  if (delivered && dec.damage() > damage_base) pass.damaged = true;
+  return pass;
 }
 
 // A file cut short (a download or copy that stopped) still opens when its
@@ -117,15 +160,21 @@ bool seek_before(av::Input& in, av::Decoder& dec, std::int64_t ts) {
   return true;
 }
 
-Grab make_grab(av::FramePtr frame, const AVStream* st, bool full) {
+Grab make_grab(av::FramePtr frame, const AVStream* st, DecodePath path, bool truncated) {
   Grab g;
   g.pts = frame->pts;
   g.time = double(frame->pts - stream_start(st)) * av_q2d(st->time_base);
   g.rotation = av::rotation_of(st);
-  g.full_decode = full;
+  g.decode_path = path;
+  g.full_decode = path == DecodePath::full_decode;
+  g.truncated = truncated;
   g.frame = std::move(frame);
   return g;
 }
+
+// How many times a pass that could not prove itself moves to the random-access
+// point before its own, before the whole stream is decoded instead.
+constexpr int kEarlierPoints = 2;
 
 std::string lower_extension(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
@@ -134,6 +183,21 @@ std::string lower_extension(const std::string& path) {
 }
 
 }  // namespace
+
+void KeyLedger::seen(const AVFrame& f) {
+  if (f.key_frame) keys_.push_back({f.pts, dec_.damage()});
+  if (av::Decoder::flagged(f)) flagged_.push_back(f.pts);
+}
+
+void KeyLedger::check_clean(const std::string& path, std::int64_t pts) const {
+  std::int64_t base = 0;
+  for (const auto& k : keys_)
+    if (k.pts <= pts) base = k.damage;
+  const bool flagged = std::any_of(flagged_.begin(), flagged_.end(), [&](std::int64_t at) { return at >= pts; });
+  if (dec_.damage() > base || flagged)
+    throw Error(ErrorKind::input, path,
+                "the stream is damaged: the decoder could not reconstruct the frame cleanly, so none is written");
+}
 
 int video_stream(const av::Input& in) {
   int v = in.best_stream(AVMEDIA_TYPE_VIDEO);
@@ -179,19 +243,32 @@ Grab grab_last(const std::string& path, int from_end) {
     // Frame threads (FFmpeg's choice: one per core plus one) even for a 2 s
     // GOP's tail: 15 % less time than one thread for 4 % more CPU.
     av::Decoder dec(in, v);
-    // Look back a little further than the frames we need; widen when the
-    // seek lands after them (a long GOP, an inexact seek in an unindexed file).
-    std::int64_t back = std::int64_t(from_end + 1) * tick;
-    for (int attempt = 0; end != AV_NOPTS_VALUE && attempt < 5; ++attempt, back *= 4) {
-      const std::int64_t target = end - back;
-      if (target <= start || !seek_before(in, dec, target)) break;
+    // Look back a little further than the frames we need (`need_from`);
+    // widen when the seek lands after them (a long GOP, an inexact seek in an
+    // unindexed file). Seek before the point a pass could not prove.
+    std::int64_t need_from = end - std::int64_t(from_end + 1) * tick, seek_to = need_from;
+    int earlier = 0;
+    for (int attempt = 0; end != AV_NOPTS_VALUE && attempt < 5 + kEarlierPoints; ++attempt) {
+      if (seek_to <= start || !seek_before(in, dec, seek_to)) break;
       TopFrames top{std::size_t(from_end)};
-      decode_from_here(in, dec, true, [&](AVFrame& f) {
+      const Pass pass = decode_from_here(in, dec, true, [&](AVFrame& f) {
         top.offer(f);
         return true;
-      }, target);
+      }, need_from);
+      if (!pass.trusted()) {
+        if (pass.first_pts == AV_NOPTS_VALUE || ++earlier > kEarlierPoints) break;
+        seek_to = std::min(seek_to, pass.first_pts - 1);
+        continue;
+      }
       // Exact when the frames kept were all displayed after the skipping ended.
-      if (top.full() && top.lowest_pts() >= target) return make_grab(top.take_first(), st, false);
+      if (top.full() && top.lowest_pts() >= need_from) {
+        if (pass.truncated) check_complete(in, st, top.highest_end());
+        return make_grab(top.take_first(), st, earlier ? DecodePath::earlier_keyframe : DecodePath::tail,
+                         pass.truncated);
+      }
+      const std::int64_t wider = end - (end - need_from) * 4;
+      need_from = wider;
+      seek_to = std::min(seek_to, wider);
     }
   }
   // The tail could not be trusted: decode the whole stream from a fresh open.
@@ -200,9 +277,11 @@ Grab grab_last(const std::string& path, int from_end) {
   discard_other_streams(in, v);
   av::Decoder dec(in, v);
   TopFrames top{std::size_t(from_end)};
+  KeyLedger keys(dec);
   std::size_t seen = 0;
-  decode_from_here(in, dec, false, [&](AVFrame& f) {
+  const Pass pass = decode_from_here(in, dec, false, [&](AVFrame& f) {
     ++seen;
+    keys.seen(f);
     top.offer(f);
     return true;
   });
@@ -211,29 +290,41 @@ Grab grab_last(const std::string& path, int from_end) {
   if (!top.full())
     throw Error(ErrorKind::usage, path,
                 "frame -" + std::to_string(from_end) + " asked for, but the video has " + std::to_string(seen) + " frames");
-  return make_grab(top.take_first(), in->streams[v], true);
+  keys.check_clean(path, top.lowest_pts());
+  return make_grab(top.take_first(), in->streams[v], DecodePath::full_decode, pass.truncated);
 }
 
 Grab grab_at(const std::string& path, double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::usage, path, "time must be >= 0");
   // The frame displayed at `target`: the highest timestamp not after it, found
   // by decoding in display order until one passes it.
-  auto search = [](av::Input& in, av::Decoder& dec, std::int64_t target, bool after_key) {
+  struct Found {
     av::FramePtr best, first;
-    decode_from_here(in, dec, after_key, [&](AVFrame& f) {
+    Pass pass;
+  };
+  auto search = [](av::Input& in, av::Decoder& dec, std::int64_t target, bool after_key, KeyLedger* keys) {
+    Found found;
+    found.pass = decode_from_here(in, dec, after_key, [&](AVFrame& f) {
+      if (keys) keys->seen(f);
       if (f.pts > target) {
-        if (!best && !first) {
-          first = av::make_frame();
-          av_frame_move_ref(first.get(), &f);
+        if (!found.best && !found.first) {
+          found.first = av::make_frame();
+          av_frame_move_ref(found.first.get(), &f);
         }
         return false;
       }
-      if (!best) best = av::make_frame();
-      av_frame_unref(best.get());
-      av_frame_move_ref(best.get(), &f);
+      if (!found.best) found.best = av::make_frame();
+      av_frame_unref(found.best.get());
+      av_frame_move_ref(found.best.get(), &f);
       return true;
     });
-    return std::make_pair(std::move(best), std::move(first));
+    return found;
+  };
+  // Seconds to a timestamp without overflow: any time past 2^60 ticks is
+  // past every end, where the last frame is the one displayed.
+  auto target_of = [&](const AVStream* st) {
+    const double ticks = std::floor(seconds / av_q2d(st->time_base) + 1e-6);
+    return stream_start(st) + std::int64_t(std::min(ticks, double(std::int64_t(1) << 60)));
   };
   {
     av::Input in(path);
@@ -241,15 +332,25 @@ Grab grab_at(const std::string& path, double seconds) {
     const AVStream* st = in->streams[v];
     discard_other_streams(in, v);
     const std::int64_t start = stream_start(st), tick = frame_ticks(in, st);
-    const std::int64_t target = start + std::int64_t(std::floor(seconds / av_q2d(st->time_base) + 1e-6));
+    const std::int64_t target = target_of(st);
     av::Decoder dec(in, v);
-    std::int64_t back = 0;
-    for (int attempt = 0; attempt < 5; ++attempt, back = std::max<std::int64_t>(tick * 8, back * 4)) {
-      if (target - back <= start || !seek_before(in, dec, target - back)) break;
-      // A frame at or before the target found after a trusted keyframe is
+    std::int64_t back = 0, seek_to = target;
+    int earlier = 0;
+    for (int attempt = 0; attempt < 5 + kEarlierPoints; ++attempt) {
+      if (seek_to <= start || !seek_before(in, dec, seek_to)) break;
+      // A frame at or before the target found after a proven keyframe is
       // exact; anything else means the seek landed too late.
-      auto [best, first] = search(in, dec, target, true);
-      if (best) return make_grab(std::move(best), st, false);
+      Found f = search(in, dec, target, true, nullptr);
+      if (!f.pass.trusted()) {
+        if (f.pass.first_pts == AV_NOPTS_VALUE || ++earlier > kEarlierPoints) break;
+        seek_to = std::min(seek_to, f.pass.first_pts - 1);
+        continue;
+      }
+      if (f.best)
+        return make_grab(std::move(f.best), st, earlier ? DecodePath::earlier_keyframe : DecodePath::tail,
+                         f.pass.truncated);
+      back = std::max<std::int64_t>(tick * 8, back * 4);
+      seek_to = std::min(seek_to, target - back);
     }
   }
   av::Input in(path);
@@ -257,11 +358,12 @@ Grab grab_at(const std::string& path, double seconds) {
   const AVStream* st = in->streams[v];
   discard_other_streams(in, v);
   av::Decoder dec(in, v);
-  const std::int64_t target = stream_start(st) + std::int64_t(std::floor(seconds / av_q2d(st->time_base) + 1e-6));
-  auto [best, first] = search(in, dec, target, false);
-  if (best) return make_grab(std::move(best), st, false);
-  if (first) return make_grab(std::move(first), st, false);  // before the first frame: show the first
-  throw Error(ErrorKind::input, path, "no decodable video frame");
+  KeyLedger keys(dec);
+  Found f = search(in, dec, target_of(st), false, &keys);
+  av::FramePtr& pick = f.best ? f.best : f.first;  // before the first frame: show the first
+  if (!pick) throw Error(ErrorKind::input, path, "no decodable video frame");
+  keys.check_clean(path, pick->pts);
+  return make_grab(std::move(pick), st, DecodePath::full_decode, f.pass.truncated);
 }
 
 vips::VImage fit(const vips::VImage& image, int width, int height) {

@@ -7,6 +7,7 @@
 
 #include <vips/vips8>
 
+#include "av/decode.hpp"
 #include "av/demux.hpp"
 #include "av/picture.hpp"
 #include "seedreel/frames.hpp"
@@ -18,7 +19,30 @@ struct Grab {
   std::int64_t pts = 0;       // stream time base
   double time = 0;            // seconds from the stream's first timestamp
   int rotation = 0;           // clockwise degrees to show it upright
-  bool full_decode = false;   // the tail/seek result could not be trusted; decoded from the start
+  DecodePath decode_path = DecodePath::tail;  // how the frame was reached
+  bool full_decode = false;   // decode_path == full_decode: the seek could not be trusted; decoded from the start
+  bool truncated = false;     // the file ends in a packet cut short: this is the last decodable frame
+};
+
+// A decode from the very start proves a frame by the keyframes before it:
+// nothing may show damage (av::Decoder::damage) after the last frame the
+// decoder itself called a keyframe at or before the one picked; concealment
+// before that point, as in a stream cut mid-GOP, cannot reach it.
+class KeyLedger {
+ public:
+  explicit KeyLedger(const av::Decoder& dec) : dec_(dec) {}
+  // Every frame the decoder delivers, in order.
+  void seen(const AVFrame& f);
+  // Error(input) unless the frame at `pts` was decoded without damage so far.
+  void check_clean(const std::string& path, std::int64_t pts) const;
+
+ private:
+  struct Key {
+    std::int64_t pts, damage;
+  };
+  const av::Decoder& dec_;
+  std::vector<Key> keys_;
+  std::vector<std::int64_t> flagged_;
 };
 
 // The video stream of `in`, or Error(input) when there is none.

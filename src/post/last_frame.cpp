@@ -11,7 +11,7 @@ FrameResult last_frame(const std::string& video, const std::string& out, const L
   av::PackedRgb picture = av::to_rgb(*g.frame, g.rotation);
   const int width = picture.width, height = picture.height;
   post::save_rgb(std::move(picture), out, options.save);
-  return {out, g.time, g.pts, width, height, g.rotation, g.full_decode};
+  return {out, g.time, g.pts, width, height, g.rotation, g.full_decode, g.decode_path, g.truncated};
 }
 
 }  // namespace seedreel

@@ -83,14 +83,18 @@ SheetResult contact_sheet(const std::string& video, const std::string& out, cons
   for (int i = 0; i < n; ++i) targets.push_back(start + std::int64_t(double(end - start) * (i + 0.5) / n));
   std::vector<vips::VImage> tiles;
   std::vector<double> tile_times;
+  av::Decoder dec(in, v);
+  post::KeyLedger keys(dec);
+  // A tile is a picture we write: never one the decoder could not reconstruct.
   auto add_tile = [&](const AVFrame& f) {
+    keys.check_clean(video, f.pts);
     tiles.push_back(post::fit(av::to_image(f, rotation), options.tile_width, 0));
     tile_times.push_back(double(f.pts - start) * tb);
   };
-  av::Decoder dec(in, v);
   auto prev = av::make_frame();
   bool have_prev = false;
   av::decode_frames(in, dec, [&](AVFrame& f) {
+    keys.seen(f);
     while (int(tiles.size()) < n && f.pts > targets[tiles.size()]) add_tile(have_prev ? *prev : f);
     av_frame_unref(prev.get());
     av_frame_move_ref(prev.get(), &f);

@@ -125,7 +125,7 @@ FrameResult thumbnail(const std::string& video, const std::string& out, const Th
   post::Grab g = post::grab_at(video, seconds);
   vips::VImage picture = post::fit(av::to_image(*g.frame, g.rotation), options.width, options.height);
   post::save_image(picture, out, options.save);
-  return {out, g.time, g.pts, picture.width(), picture.height(), g.rotation, g.full_decode};
+  return {out, g.time, g.pts, picture.width(), picture.height(), g.rotation, g.full_decode, g.decode_path, g.truncated};
 }
 
 }  // namespace seedreel

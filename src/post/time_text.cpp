@@ -16,6 +16,15 @@ bool parse_number(const std::string& s, double& out) {
 }
 }  // namespace
 
+const char* to_string(DecodePath path) noexcept {
+  switch (path) {
+    case DecodePath::tail: return "tail";
+    case DecodePath::earlier_keyframe: return "earlier_keyframe";
+    case DecodePath::full_decode: return "full_decode";
+  }
+  return "tail";
+}
+
 TimePoint parse_time_point(const std::string& text) {
   auto bad = [&] {
     return Error(ErrorKind::usage, "", "bad time '" + text + "': use seconds (3.5, 3.5s), [HH:]MM:SS(.s) or a percentage (50%)");

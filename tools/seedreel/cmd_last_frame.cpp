@@ -10,16 +10,19 @@ namespace seedreel::cli {
 nlohmann::json frame_json(const FrameResult& r) {
   return {{"path", r.path},         {"time", r.time},         {"pts", r.pts},
           {"width", r.width},       {"height", r.height},     {"rotation", r.rotation},
-          {"full_decode", r.full_decode}};
+          {"full_decode", r.full_decode}, {"decode_path", to_string(r.decode_path)}, {"truncated", r.truncated}};
 }
 
 void print_frame(const Context& ctx, const FrameResult& r) {
   if (ctx.json)
     fmt::print("{}\n", frame_json(r).dump(2));
   else
-    fmt::print("{}: frame at {:.3f} s, {}x{}{}{}\n", r.path, r.time, r.width, r.height,
+    fmt::print("{}: frame at {:.3f} s, {}x{}{}, {}{}\n", r.path, r.time, r.width, r.height,
                r.rotation ? fmt::format(", rotated {}°", r.rotation) : "",
-               r.full_decode ? " (tail seek untrustworthy: decoded the whole stream)" : "");
+               r.decode_path == DecodePath::tail               ? "decoded from the random-access point before it"
+               : r.decode_path == DecodePath::earlier_keyframe ? "decoded from an earlier random-access point (the nearer one was not clean)"
+                                                        : "decoded from the start (no seek point could be trusted)",
+               r.truncated ? "; the file is cut short: this is its last decodable frame" : "");
 }
 
 namespace {

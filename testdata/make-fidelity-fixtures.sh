@@ -118,6 +118,19 @@ last=$(ffprobe -v error -select_streams v -show_entries packet=size -of csv=p=0 
 head -c $((size - last / 2)) cut_full.mp4 > tr_last_packet_cut.mp4
 rm cut_full.mp4
 
+# --- damage the decoder notices inside the last GOP (packet 45 of 50, half
+# overwritten): every picture from there on is concealed
+ff -f lavfi -i "$(plain 320x240 25 2)" -c:v libx264 -preset veryfast -bf 0 -g 25 dm_src.mp4
+read -r size pos < <(ffprobe -v error -select_streams v -show_entries packet=size,pos -of csv=p=0 dm_src.mp4 |
+  sed -n 45p | tr ',' ' ')
+python3 -c "
+import sys
+data = bytearray(open('dm_src.mp4', 'rb').read())
+at, n = $pos + $size // 4, $size // 2
+data[at:at + n] = bytes([255]) * n
+open('dm_damaged_last_gop.mp4', 'wb').write(data)"
+rm dm_src.mp4
+
 # --- colour: untagged SD and HD, tagged full and limited range, 10-bit
 ff -f lavfi -i "$(plain 320x240 24 1)" -c:v libx264 -preset veryfast -pix_fmt yuv420p fi_colour_untagged_sd.mp4
 ff -f lavfi -i "$(plain 1280x720 24 0.25)" -c:v libx264 -preset veryfast -pix_fmt yuv420p fi_colour_untagged_hd.mp4

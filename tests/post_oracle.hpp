@@ -11,6 +11,9 @@ extern "C" {
 #include <libavutil/md5.h>
 }
 
+#include <vips/vips8>
+
+#include "image/vips.hpp"
 #include "support.hpp"
 
 namespace seedreel::test {
@@ -60,6 +63,33 @@ inline std::string frame_md5(const AVFrame& f) {
     s += hex[b & 15];
   }
   return s;
+}
+
+// Mean absolute difference per band value of two same-sized images (the
+// first three bands), in 8-bit steps whatever their depth.
+inline double mean_abs_diff(const std::string& a, const std::string& b) {
+  image::init_vips();
+  auto load = [](const std::string& file) {
+    auto x = vips::VImage::new_from_file(file.c_str()).extract_band(0, vips::VImage::option()->set("n", 3));
+    return x.cast(VIPS_FORMAT_FLOAT) / (x.format() == VIPS_FORMAT_USHORT ? 257.0 : 1.0);
+  };
+  auto x = load(a), y = load(b);
+  if (x.width() != y.width() || x.height() != y.height()) return 1e9;
+  return (x - y).abs().avg();
+}
+
+// ffmpeg's own last frame of a full decode, autorotated, as PNG, converted
+// with an accurate scaler and (when given) a forced YUV matrix instead of
+// the stream's tags; 16-bit samples with depth 16.
+inline std::string ffmpeg_last_png(const std::string& video, const std::string& dir, const std::string& matrix = "",
+                                   int depth = 8) {
+  std::string out = dir + "/ffmpeg-last" + matrix + std::to_string(depth) + ".png";
+  std::string flags = "flags=bicubic+accurate_rnd+full_chroma_int";
+  std::string vf = matrix.empty() ? "scale=" + flags : "scale=in_color_matrix=" + matrix + ":" + flags;
+  vf += depth == 16 ? ",format=rgb48be" : ",format=rgb24";
+  auto r = run({"ffmpeg", "-v", "error", "-y", "-i", video, "-map", "0:v:0", "-fps_mode", "passthrough", "-update",
+                "1", "-sws_flags", flags.substr(6), "-vf", vf, out});
+  return r.status == 0 ? out : "";
 }
 
 // One header field of an image, from the vips CLI.

@@ -114,3 +114,136 @@ TEST_CASE("frame at a time: the frame a full decode displays then, on every cell
     }
   }
 }
+
+TEST_CASE("colour: untagged SD is BT.601, untagged HD BT.709, tagged streams follow their tags and range") {
+  auto dir = test::temp_dir("fidelity-colour");
+  // file, the matrix ffmpeg must be told to match us (empty: its own reading of the tags), the wrong one
+  const std::tuple<const char*, const char*, const char*> cases[] = {
+      {"fi_colour_untagged_sd.mp4", "bt601", "bt709"},
+      {"fi_colour_untagged_hd.mp4", "bt709", "bt601"},
+      {"fi_colour_hd_bt601_full.mp4", "", "bt709"},
+      {"fi_colour_sd_bt709_tv.mp4", "", "bt601"},
+      {"fi_colour_10bit.mp4", "", "bt601"},
+      {"fi_h264_high10.mp4", "bt601", "bt709"},
+      {"fi_prores4444.mov", "bt601", "bt709"},
+  };
+  for (auto [file, matrix, wrong] : cases) {
+    const std::string name = file;
+    CAPTURE(name);
+    const std::string out = dir + "/" + name + ".png";
+    auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", out});
+    REQUIRE(r.status == 0);
+    CHECK(test::vipsheader("format", out).find("UCHAR") != std::string::npos);  // 8-bit by default, whatever the source depth
+    const std::string ref = test::ffmpeg_last_png(fx(name), dir, matrix);
+    REQUIRE(!ref.empty());
+    CHECK(test::mean_abs_diff(out, ref) < 0.5);
+    CHECK(test::mean_abs_diff(out, test::ffmpeg_last_png(fx(name), dir, wrong)) > 2.0);
+  }
+}
+
+TEST_CASE("colour: --depth 16 keeps a 10-bit source's precision in a 16-bit PNG") {
+  auto dir = test::temp_dir("fidelity-depth");
+  for (std::string name : {"fi_colour_10bit.mp4", "fi_hevc_main10.mp4", "fi_h264_high10.mp4"}) {
+    CAPTURE(name);
+    const std::string out16 = dir + "/" + name + ".16.png", out8 = dir + "/" + name + ".8.png";
+    REQUIRE(test::run({test::program("seedreel"), "last-frame", fx(name), "-o", out16, "--depth", "16"}).status == 0);
+    REQUIRE(test::run({test::program("seedreel"), "last-frame", fx(name), "-o", out8}).status == 0);
+    CHECK(test::vipsheader("format", out16).find("USHORT") != std::string::npos);
+    CHECK(test::vipsheader("bands", out16) == "3");
+    const std::string matrix = name == "fi_colour_10bit.mp4" ? "" : "bt601";
+    const std::string ref16 = test::ffmpeg_last_png(fx(name), dir, matrix, 16);
+    REQUIRE(!ref16.empty());
+    CHECK(test::mean_abs_diff(out16, ref16) < 0.5);
+    CHECK(test::mean_abs_diff(out16, out8) < 0.6);  // the same picture, finer steps
+    // More than 256 levels are used: the low byte carries information.
+    image::init_vips();
+    auto px = vips::VImage::new_from_file(out16.c_str());
+    CHECK((px & 255).max() > 0);
+  }
+  // 16 bits only for PNG; any other depth is a usage error, and nothing is written.
+  auto bad = test::run({test::program("seedreel"), "last-frame", fx("fi_colour_10bit.mp4"), "-o", dir + "/x.jpg",
+                        "--depth", "16"});
+  CHECK(bad.status == 2);
+  CHECK_FALSE(fs::exists(dir + "/x.jpg"));
+  CHECK(test::run({test::program("seedreel"), "last-frame", fx("fi_colour_10bit.mp4"), "-o", dir + "/x.png",
+                   "--depth", "12"}).status == 2);
+}
+
+TEST_CASE("rotation: 90 and 270 degrees show the picture as ffmpeg's autorotation does") {
+  auto dir = test::temp_dir("fidelity-rotation");
+  for (std::string name : {"fi_rot90.mp4", "fi_rot270.mp4"}) {
+    CAPTURE(name);
+    const std::string out = dir + "/" + name + ".png";
+    auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", out, "--json"});
+    REQUIRE(r.status == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["width"] == 240);
+    CHECK(j["height"] == 320);
+    CHECK(test::mean_abs_diff(out, test::ffmpeg_last_png(fx(name), dir, "bt601")) < 0.5);
+  }
+}
+
+TEST_CASE("the path taken is stated: tail, an earlier random-access point, or a full decode") {
+  auto dir = test::temp_dir("fidelity-path");
+  auto path_of = [&](const std::string& name) {
+    auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", dir + "/p.png", "--json"});
+    REQUIRE(r.status == 0);
+    auto j = nlohmann::json::parse(r.out);
+    CHECK(j["full_decode"] == (j["decode_path"] == "full_decode"));
+    return j["decode_path"].get<std::string>();
+  };
+  CHECK(path_of("fi_h264_444_nonidr.mp4") == "tail");
+  CHECK(path_of("fi_hevc_cra.mp4") == "tail");
+  // An index that calls every I-frame (or every frame) a keyframe: the seek
+  // lands where later frames refer back past it, so the tail is not trusted.
+  CHECK(path_of("fi_h264_keyflags_intra.avi") != "tail");
+  CHECK(path_of("fi_h264_keyflags_all.avi") != "tail");
+  // Intra refresh has recovery points only: no frame after a seek is a keyframe.
+  CHECK(path_of("fi_h264_intra_refresh.mp4") == "full_decode");
+  // The human output says it too.
+  auto human = test::run({test::program("seedreel"), "last-frame", fx("fi_h264_keyflags_all.avi"), "-o", dir + "/h.png"});
+  CHECK(human.out.find("decoded from") != std::string::npos);
+}
+
+TEST_CASE("a clip whose last packet is cut short: the last decodable frame, stated as such") {
+  const std::string file = test::fixture("fidelity/tr_last_packet_cut.mp4");
+  // 2 s at 25 fps whose last packet (1.96 s) lost half its bytes; the ffmpeg
+  // CLI, too, drops a packet the demuxer could only read in part.
+  auto frames = test::oracle_frames(file);
+  REQUIRE(frames.size() == 49);
+  auto g = post::grab_last(file);
+  CHECK(g.truncated);
+  CHECK(g.time == doctest::Approx(1.92));
+  CHECK(test::frame_md5(*g.frame) == frames.back().md5);
+  auto dir = test::temp_dir("fidelity-truncated");
+  auto r = test::run({test::program("seedreel"), "last-frame", file, "-o", dir + "/t.png", "--json"});
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["truncated"] == true);
+  auto human = test::run({test::program("seedreel"), "last-frame", file, "-o", dir + "/h.png"});
+  CHECK(human.out.find("cut short") != std::string::npos);
+}
+
+TEST_CASE("a damaged stream: no picture the decoder could not reconstruct is written, by any command") {
+  const std::string file = test::fixture("fidelity/dm_damaged_last_gop.mp4");
+  auto dir = test::temp_dir("fidelity-damaged");
+  const std::vector<std::vector<std::string>> commands = {
+      {"last-frame", file, "-o", dir + "/last.png"},
+      {"last-frame", file, "-o", dir + "/last2.png", "--index", "-3"},
+      {"thumb", file, "--at", "1.9", "-o", dir + "/thumb.png"},
+      {"thumb", file, "--at", "100%", "-o", dir + "/thumb100.jpg"},
+      {"sheet", file, "--cols", "2", "--rows", "2", "-o", dir + "/sheet.png"},
+  };
+  for (auto argv : commands) {
+    CAPTURE(argv[0]);
+    const std::string out = argv[3] == "-o" ? argv[4] : argv[argv.size() - 1];
+    argv.insert(argv.begin(), test::program("seedreel"));
+    auto r = test::run(argv);
+    CHECK(r.status == 3);
+    CHECK(r.err.find("damaged") != std::string::npos);
+    CHECK_FALSE(fs::exists(out));
+  }
+  // Before the damage the stream is fine: a thumbnail there is exact.
+  auto frames = test::oracle_frames(file);
+  auto g = post::grab_at(file, 0.5);
+  CHECK(test::frame_md5(*g.frame) == frames[12].md5);
+}

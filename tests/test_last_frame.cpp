@@ -29,28 +29,6 @@ const char* kExact[] = {"lf_bframes.mp4",      "lf_open_gop.mp4",    "lf_hevc.mp
 
 std::string fx(const std::string& name) { return fixture("post/" + name); }
 
-// Mean absolute difference per band value of two same-sized 8-bit images.
-double mean_abs_diff(const std::string& a, const std::string& b) {
-  image::init_vips();
-  auto x = vips::VImage::new_from_file(a.c_str()).extract_band(0, vips::VImage::option()->set("n", 3));
-  auto y = vips::VImage::new_from_file(b.c_str()).extract_band(0, vips::VImage::option()->set("n", 3));
-  REQUIRE(x.width() == y.width());
-  REQUIRE(x.height() == y.height());
-  return (x.cast(VIPS_FORMAT_FLOAT) - y.cast(VIPS_FORMAT_FLOAT)).abs().avg();
-}
-
-// ffmpeg's own last frame of a full decode, autorotated, as PNG, converted
-// with an accurate scaler and (when given) a forced YUV matrix instead of the stream's tags.
-std::string ffmpeg_last_png(const std::string& video, const std::string& dir, const std::string& matrix = "") {
-  std::string out = dir + "/ffmpeg-last" + matrix + ".png";
-  std::string flags = "flags=bicubic+accurate_rnd+full_chroma_int";
-  std::string vf = matrix.empty() ? "scale=" + flags : "scale=in_color_matrix=" + matrix + ":" + flags;
-  auto r = test::run({"ffmpeg", "-v", "error", "-y", "-i", video, "-map", "0:v:0", "-fps_mode", "passthrough",
-                      "-update", "1", "-sws_flags", flags.substr(6), "-vf", vf + ",format=rgb24", out});
-  REQUIRE(r.status == 0);
-  return out;
-}
-
 }  // namespace
 
 TEST_CASE("the last frame equals the last frame of a full decode, bit for bit") {
@@ -92,15 +70,15 @@ TEST_CASE("the saved picture: rotated, colour-converted from the stream's tags, 
     auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", out, "--json"});
     REQUIRE(r.status == 0);
     auto j = nlohmann::json::parse(r.out);
-    auto ref = ffmpeg_last_png(fx(name), dir);
+    auto ref = test::ffmpeg_last_png(fx(name), dir);
     CHECK(j["width"] == std::stoi(test::vipsheader("width", ref)));
     CHECK(j["height"] == std::stoi(test::vipsheader("height", ref)));
     CHECK(test::vipsheader("vips-loader", out) == "pngload");
     // Same conversion as ffmpeg's accurate scaler reading the stream's tags;
     // the other matrix is visibly off, so the tags really were used.
-    CHECK(mean_abs_diff(out, ref) < 0.5);
+    CHECK(test::mean_abs_diff(out, ref) < 0.5);
     std::string other = std::string(name) == "lf_bt709_tv.mp4" ? "bt601" : "bt709";
-    CHECK(mean_abs_diff(out, ffmpeg_last_png(fx(name), dir, other)) > 3.0);
+    CHECK(test::mean_abs_diff(out, test::ffmpeg_last_png(fx(name), dir, other)) > 3.0);
   }
   auto rot = nlohmann::json::parse(
       test::run({test::program("seedreel"), "last-frame", fx("lf_rot90.mp4"), "-o", dir + "/r.png", "--json"}).out);

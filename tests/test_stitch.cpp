@@ -1,7 +1,8 @@
 // stitch: durations, per-seam sync (measured from packet timestamps and from
 // the clips' own tones in the decoded output), strictly monotonic timestamps,
 // a clean `ffmpeg -v error` read, chapters at the seams, copy vs re-encode
-// decisions with their reasons, duplicate seam frames, and bad input.
+// decisions with their reasons, duplicate seam frames, chapters carried
+// through a second join, and bad input.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -447,6 +448,20 @@ TEST_CASE("--drop-duplicate-seam-frames drops a chained clip's repeated first fr
   CHECK(none["seams"][0]["dropped_duplicate"] == false);
   CHECK(none["video_copied"] == true);
   CHECK(frame_count(dir + "/none.mp4") == a + frame_count(clip(1)));
+}
+
+TEST_CASE("a clip that is itself a stitch brings its chapters: every seam stays marked after another join") {
+  auto dir = test::temp_dir("stitch-chapters");
+  run_stitch({clip(0), clip(1)}, dir + "/ab.mp4");
+  run_stitch({dir + "/ab.mp4", clip(2)}, dir + "/abc.mp4");
+  const double a = video_seconds(clip(0)), b = video_seconds(clip(1));
+  auto chapters = chapter_starts(dir + "/abc.mp4");
+  REQUIRE(chapters.size() == 3);
+  CHECK(chapters[0] == doctest::Approx(0));
+  CHECK(chapters[1] == doctest::Approx(a).epsilon(1e-3));
+  CHECK(chapters[2] == doctest::Approx(a + b).epsilon(1e-3));
+  auto titles = test::ffprobe(dir + "/abc.mp4", {"-show_entries", "chapter_tags=title", "-of", "csv=p=0"});
+  CHECK(titles == "st_00.mp4\nst_01.mp4\nst_02.mp4");
 }
 
 TEST_CASE("one clip is a faststart remux of itself") {

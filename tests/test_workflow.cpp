@@ -141,6 +141,30 @@ TEST_CASE("chain: three prompts, each clip from the previous clip's exact last f
   CHECK(env.creates() == 3);
 }
 
+TEST_CASE("chain --sheet: a contact sheet of the joined video, with the join's seams marked") {
+  Env env;
+  std::string out = env.work + "/story.mp4", sheet = env.work + "/story-sheet.png";
+  auto args = chain_args(env, out);
+  args.insert(args.end(), {"--sheet", sheet});
+  Run r = env.cli(args);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  auto j = json::parse(r.out);
+  REQUIRE(j.contains("sheet"));
+  CHECK(j["sheet"]["path"] == sheet);
+  // A PNG, whole, of the size reported.
+  std::ifstream png(sheet, std::ios::binary);
+  std::string signature(8, '\0');
+  png.read(signature.data(), 8);
+  CHECK(signature == std::string("\x89PNG\r\n\x1a\n", 8));
+  CHECK(run({"vipsheader", "-f", "width", sheet}).out == std::to_string(j["sheet"]["width"].get<int>()) + "\n");
+  CHECK(run({"vips", "avg", sheet}).status == 0);  // every row decodes
+  // Its seams are where the join put them: one per seam, at the seam's time.
+  REQUIRE(j["seams"].size() == 2);
+  REQUIRE(j["sheet"]["seams"].size() == 2);
+  for (std::size_t k = 0; k < 2; ++k)
+    CHECK(j["sheet"]["seams"][k].get<double>() == doctest::Approx(j["seams"][k]["time"].get<double>()).epsilon(0.001));
+}
+
 TEST_CASE("chain: a run interrupted while a task is pending resumes it, and creates nothing twice") {
   Env env("3");
   std::string out = env.work + "/story.mp4";
@@ -188,8 +212,9 @@ TEST_CASE("extend: the tail goes back as reference_video, twice, and the output 
   make({"-f", "lavfi", "-i", "testsrc2=size=864x480:rate=24:duration=5", "-f", "lavfi", "-i",
         "sine=frequency=220:duration=5", "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "aac", "-shortest", in});
   std::string out = env.work + "/walk-longer.mp4";
+  std::string sheet = env.work + "/walk-longer.jpg";
   std::vector<std::string> args{"extend", in, "--json", "--prompt", "@video1 keeps walking", "--times", "2", "--tail",
-                                "3", "--upload-url", env.emu.base + "/uploads/", "-o", out};
+                                "3", "--upload-url", env.emu.base + "/uploads/", "-o", out, "--sheet", sheet};
   args.insert(args.end(), kClipFlags.begin(), kClipFlags.end());
   Run r = env.cli(args);
   REQUIRE_MESSAGE(r.status == 0, r.err);
@@ -218,6 +243,11 @@ TEST_CASE("extend: the tail goes back as reference_video, twice, and the output 
 
   CHECK(duration_of(out) == doctest::Approx(5.0 + 4 + 4).epsilon(0.01));
   decodes_cleanly(out);
+  // Each join keeps the chapters of the one before: the sheet marks both seams, at 5 s and 9 s.
+  REQUIRE(j["sheet"]["seams"].size() == 2);
+  CHECK(j["sheet"]["seams"][0].get<double>() == doctest::Approx(5.0).epsilon(0.01));
+  CHECK(j["sheet"]["seams"][1].get<double>() == doctest::Approx(9.0).epsilon(0.01));
+  CHECK(fs::file_size(sheet) > 1000);
 
   r = env.cli(args);
   REQUIRE_MESSAGE(r.status == 0, r.err);
@@ -259,6 +289,8 @@ TEST_CASE("workflows: bad input gets its exit status, one line, and no output") 
   refused({"chain", "--first-frame", env.work + "/missing.png", "--prompt-file", prompts, "-o", out}, 3);
   refused({"chain", "--first-frame", img, "--prompt-file", empty, "-o", out}, 1);
   refused({"chain", "--first-frame", img, "--prompt-file", env.work + "/missing.txt", "-o", out}, 3);
+  // A sheet name we cannot write is refused before anything is paid for.
+  refused({"chain", "--first-frame", img, "--prompt-file", prompts, "--sheet", env.work + "/sheet.gif", "-o", out}, 2);
   refused({"extend", wav, "--prompt", "more", "--upload-url", up, "-o", out}, 3);
   refused({"extend", env.work + "/missing.mp4", "--prompt", "more", "--upload-url", up, "-o", out}, 3);
   refused({"extend", wav, "--prompt", "more", "--tail", "20", "--upload-url", up, "-o", out}, 2);

@@ -12,6 +12,9 @@ namespace seedreel {
 // (.png, .jpg/.jpeg, .webp). PNG is lossless so chained clips do not soften.
 struct ImageSaveOptions {
   int quality = 90;  // JPEG/WebP quality 1-100; WebP at 100 is lossless
+  // Bits per sample: 8, or 16 (PNG only) to keep a 10-bit or deeper source's
+  // precision. 8 is the default because the API and most tools take 8-bit images.
+  int depth = 8;
 };
 
 // How a frame was reached. Every fast path proves itself: the first frame it

@@ -1,7 +1,9 @@
 #pragma once
 // Joining clips into one mp4: by stream copy when their codec parameters
 // allow it, re-encoding only the track that must be, with audio kept in sync
-// at every seam and one chapter per clip so the seams stay findable.
+// at every seam and one chapter per clip so the seams stay findable. Frames a
+// clip repeats from the end of the clip before it (a chained clip's first
+// frame, an extension's echo of its reference) can be left out.
 #include <string>
 #include <vector>
 
@@ -11,10 +13,24 @@ enum class Reencode { auto_, always, never };
 // "auto", "always", "never"; Error(usage) otherwise.
 Reencode parse_reencode(const std::string& text);
 
+// Whether each seam is searched for an echo: the next clip starting with a
+// run of frames that repeats the end of the previous one.
+enum class Overlap { off, auto_ };
+// "auto", "off"; Error(usage) otherwise.
+Overlap parse_overlap(const std::string& text);
+
 struct StitchOptions {
   Reencode reencode = Reencode::auto_;
   bool drop_duplicate_seam_frames = false;
-  double duplicate_psnr_db = 32.0;  // a clip's first frame at least this close to the previous last frame is a duplicate
+  // A repeated frame, or every frame of an echo, is at least this close to its
+  // partner on the other side of the seam.
+  double duplicate_psnr_db = 32.0;
+  // auto: drop the echo found within overlap_window seconds on each side of
+  // every seam (and the same span of that clip's audio). Off by default: the
+  // search decodes both sides of every seam, and a chained clip's repeated
+  // first frame would then turn a stream copy into a re-encode.
+  Overlap overlap = Overlap::off;
+  double overlap_window = 2.0;
   // When every track is copied and every clip allows it, the packets' bytes
   // go file to file (copy_file_range) instead of through the demuxer and
   // muxer; false always takes them through memory (the output is the same).
@@ -25,8 +41,12 @@ struct SeamReport {
   int clip = 0;                  // index of the clip that starts here
   double video_start = 0;        // seconds in the output
   double audio_offset = 0;       // where its audio starts minus where its video starts, seconds
-  bool dropped_duplicate = false;
-  double psnr_db = 0;            // first frame vs the previous clip's last frame (when checked)
+  bool dropped_duplicate = false;  // dropped_frames > 0
+  int dropped_frames = 0;        // the clip's first frames left out: they repeat the previous clip's end
+  double dropped_ms = 0;         // their span, from the clip's first frame to its first frame kept
+  // When checked: the mean PSNR over the dropped run, or, with nothing
+  // dropped, of the first frame against the previous clip's last.
+  double psnr_db = 0;
 };
 
 struct StitchResult {

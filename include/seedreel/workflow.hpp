@@ -6,10 +6,12 @@
 // journaled before it is polled, so a rerun after a crash, Ctrl-C or timeout
 // reuses finished clips and resumes in-flight tasks instead of paying again.
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "seedreel/client.hpp"
+#include "seedreel/frames.hpp"
 #include "seedreel/request.hpp"
 #include "seedreel/stitch.hpp"
 
@@ -30,6 +32,10 @@ struct WorkflowOptions {
   std::string parts_dir;             // "" = parts_dir_for(output)
   Journal* journal = nullptr;        // required: every task is recorded before it is polled
   bool retry_without_audio = false;  // as generate --retry-without-audio
+  Overlap overlap = Overlap::off;    // as stitch --overlap: a clip's echo of the one before is dropped at the seam
+  // "" = none; else a contact sheet of the output (.png, .jpg, .webp) with its
+  // seams marked, drawn once the output is written.
+  std::string sheet;
   std::function<void(const std::string&)> on_notice;  // progress lines ("clip 2/3: generating")
 };
 
@@ -51,6 +57,7 @@ struct WorkflowResult {
   std::string output;
   std::vector<WorkflowClip> clips;
   StitchResult stitch;  // the last join (extend: the one that wrote the output)
+  std::optional<SheetResult> sheet;  // when WorkflowOptions::sheet asked for one
 };
 
 struct ChainPlan {

@@ -118,26 +118,30 @@ PackedRgb rotate(const PackedRgb& in, int rotation) {
   const int orientation = image::orientation_of_rotation(rotation);
   PackedRgb out;
   out.bands = in.bands;
+  out.depth = in.depth;
   out.width = image::swaps_sides(orientation) ? in.height : in.width;
   out.height = image::swaps_sides(orientation) ? in.width : in.height;
   out.pixels.reset(static_cast<unsigned char*>(g_malloc(in.size())));
-  image::orient(in.pixels.get(), in.width, in.height, std::ptrdiff_t(in.width) * in.bands, in.bands, orientation,
-                out.pixels.get(), std::ptrdiff_t(out.width) * out.bands);
+  image::orient(in.pixels.get(), in.width, in.height, std::ptrdiff_t(in.width) * in.pixel_bytes(), in.pixel_bytes(),
+                orientation, out.pixels.get(), std::ptrdiff_t(out.width) * out.pixel_bytes());
   return out;
 }
 
 }  // namespace
 
-PackedRgb to_rgb(const AVFrame& frame, int rotation) {
+PackedRgb to_rgb(const AVFrame& frame, int rotation, int depth) {
+  if (depth != 8 && depth != 16) throw Error(ErrorKind::usage, "", "picture depth must be 8 or 16 bits");
   const bool alpha = has_alpha(AVPixelFormat(frame.format));
   PackedRgb rgb;
   rgb.width = frame.width;
   rgb.height = frame.height;
   rgb.bands = alpha ? 4 : 3;
+  rgb.depth = depth;
+  const AVPixelFormat format = depth == 16 ? (alpha ? AV_PIX_FMT_RGBA64BE : AV_PIX_FMT_RGB48BE)
+                                           : (alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24);
   const int threads = int(std::clamp(std::thread::hardware_concurrency(), 1u, 8u));
-  Scaler scaler(frame.width, frame.height, alpha ? AV_PIX_FMT_RGBA : AV_PIX_FMT_RGB24,
-                SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, threads);
-  const std::size_t row = std::size_t(frame.width) * std::size_t(rgb.bands);
+  Scaler scaler(frame.width, frame.height, format, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT, threads);
+  const std::size_t row = std::size_t(frame.width) * std::size_t(rgb.pixel_bytes());
   rgb.pixels.reset(static_cast<unsigned char*>(g_malloc(rgb.size())));
   unsigned char* pixels = rgb.pixels.get();
   if (row % 16 == 0) {
@@ -158,6 +162,7 @@ PackedRgb to_rgb(const AVFrame& frame, int rotation) {
 vips::VImage to_image(const AVFrame& frame, int rotation) { return to_image(to_rgb(frame, rotation)); }
 
 vips::VImage to_image(PackedRgb rgb) {
+  if (rgb.depth != 8) throw Error(ErrorKind::usage, "", "16-bit pictures are saved as PNG only");
   const std::size_t size = rgb.size();
   const int w = rgb.width, h = rgb.height, bands = rgb.bands;
   vips::VImage image = vips::VImage::new_from_memory_steal(rgb.pixels.release(), size, w, h, bands, VIPS_FORMAT_UCHAR);

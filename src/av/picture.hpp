@@ -34,17 +34,19 @@ class Scaler {
   int src_w_ = 0, src_h_ = 0, src_fmt_ = -1, src_space_ = -1, src_range_ = -1;
 };
 
-// A decoded frame as packed rows of 8-bit sRGB: 3 bands, 4 if the frame has
-// alpha. The memory is g_malloc'd, so a vips image can take it over.
+// A decoded frame as packed rows of sRGB: 3 bands, 4 if the frame has
+// alpha; 8-bit samples, or 16-bit big-endian ones (as PNG stores them).
+// The memory is g_malloc'd, so a vips image can take over 8-bit pixels.
 struct PackedRgb {
   std::unique_ptr<unsigned char, void (*)(void*)> pixels{nullptr, g_free};
-  int width = 0, height = 0, bands = 3;
-  std::size_t size() const noexcept { return std::size_t(width) * std::size_t(height) * std::size_t(bands); }
+  int width = 0, height = 0, bands = 3, depth = 8;
+  int pixel_bytes() const noexcept { return bands * (depth / 8); }
+  std::size_t size() const noexcept { return std::size_t(width) * std::size_t(height) * std::size_t(pixel_bytes()); }
 };
 
-// `frame` converted on every core and turned by `rotation` (clockwise
-// 0/90/180/270, from av::rotation_of).
-PackedRgb to_rgb(const AVFrame& frame, int rotation = 0);
+// `frame` converted on every core to `depth`-bit samples (8 or 16) and turned
+// by `rotation` (clockwise 0/90/180/270, from av::rotation_of).
+PackedRgb to_rgb(const AVFrame& frame, int rotation = 0, int depth = 8);
 
 // A decoded frame as an 8-bit sRGB vips image (3 bands, 4 if the frame has
 // alpha), pixels copied so the frame can be reused. `rotation` (clockwise

@@ -60,11 +60,11 @@ void filter_row(const std::uint8_t* cur, const std::uint8_t* prev, std::size_t n
 }
 
 void filter_rows(const PixelRows& px, int first, int end, const std::vector<std::uint8_t>& zeros, std::uint8_t* out) {
-  const std::size_t n = std::size_t(px.width) * std::size_t(px.bands);
+  const std::size_t n = std::size_t(px.width) * std::size_t(px.pixel_bytes());
   for (int y = first; y < end; ++y) {
     const std::uint8_t* cur = px.data + std::ptrdiff_t(y) * px.stride;
     const std::uint8_t* prev = y > 0 ? cur - px.stride : zeros.data();
-    filter_row(cur, prev, n, std::size_t(px.bands), out + std::size_t(y) * (n + 1));
+    filter_row(cur, prev, n, std::size_t(px.pixel_bytes()), out + std::size_t(y) * (n + 1));
   }
 }
 
@@ -77,8 +77,9 @@ struct CompressorDeleter {
 std::vector<std::uint8_t> compressed_rows(const PixelRows& px) {
   if (px.width <= 0 || px.height <= 0 || !px.data) throw Error(ErrorKind::usage, "", "empty picture");
   if (px.bands < 1 || px.bands > 4) throw Error(ErrorKind::usage, "", "a PNG has 1 to 4 bands");
-  if (px.stride < std::ptrdiff_t(px.width) * px.bands) throw Error(ErrorKind::usage, "", "rows overlap");
-  const std::size_t row = std::size_t(px.width) * std::size_t(px.bands) + 1;
+  if (px.depth != 8 && px.depth != 16) throw Error(ErrorKind::usage, "", "we write 8- or 16-bit PNG samples");
+  if (px.stride < std::ptrdiff_t(px.width) * px.pixel_bytes()) throw Error(ErrorKind::usage, "", "rows overlap");
+  const std::size_t row = std::size_t(px.width) * std::size_t(px.pixel_bytes()) + 1;
   const std::size_t total = row * std::size_t(px.height);
 
   unsigned count = std::clamp<unsigned>(std::thread::hardware_concurrency(), 1, kMaxBands);
@@ -130,7 +131,7 @@ void emit_png(const PixelRows& px, const std::vector<std::uint8_t>& z, const Sin
     ihdr[i] = std::uint8_t(std::uint32_t(px.width) >> (24 - 8 * i));
     ihdr[4 + i] = std::uint8_t(std::uint32_t(px.height) >> (24 - 8 * i));
   }
-  ihdr[8] = 8;  // bits per sample; compression, filter and interlace methods 0
+  ihdr[8] = std::uint8_t(px.depth);  // bits per sample; compression, filter and interlace methods 0
   ihdr[9] = colour_type[px.bands];
   put_chunk(out, "IHDR", ihdr, sizeof ihdr);
   for (std::size_t at = 0; at < z.size(); at += kMaxChunk)

@@ -1,5 +1,5 @@
 #pragma once
-// A quick PNG writer for 8-bit pictures (last frames, thumbnails, sheets):
+// A quick PNG writer for 8- and 16-bit pictures (last frames, thumbnails, sheets):
 // each row gets the cheapest of the None/Sub/Up filters, bands of rows are
 // filtered on every core, and libdeflate compresses the whole at its fastest
 // level. Smaller and quicker than libvips' PNG default (docs/post.md).
@@ -9,12 +9,15 @@
 
 namespace seedreel::image {
 
-// Rows of 8-bit samples, `bands` per pixel: 1 grey, 2 grey + alpha, 3 RGB,
-// 4 RGBA. `stride` is the distance between rows in bytes.
+// Rows of `depth`-bit samples (8, or 16 stored big-endian as PNG wants them),
+// `bands` per pixel: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA. `stride` is the
+// distance between rows in bytes.
 struct PixelRows {
   const std::uint8_t* data = nullptr;
   int width = 0, height = 0, bands = 3;
   std::ptrdiff_t stride = 0;
+  int depth = 8;
+  int pixel_bytes() const noexcept { return bands * (depth / 8); }
 };
 
 // The encoded PNG: signature, IHDR, IDAT and IEND (no metadata).

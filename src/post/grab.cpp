@@ -396,7 +396,10 @@ namespace {
 std::string checked_extension(const std::string& out, const ImageSaveOptions& options) {
   if (options.quality < 1 || options.quality > 100) throw Error(ErrorKind::usage, out, "quality must be 1-100");
   check_image_output(out, {});
-  return lower_extension(out);
+  std::string ext = lower_extension(out);
+  if (options.depth != 8 && !(options.depth == 16 && ext == ".png"))
+    throw Error(ErrorKind::usage, out, "depth must be 8, or 16 for a PNG");
+  return ext;
 }
 
 void write_png_atomically(const image::PixelRows& rows, const std::string& out) {
@@ -406,6 +409,8 @@ void write_png_atomically(const image::PixelRows& rows, const std::string& out) 
 }
 
 }  // namespace
+
+void check_save_options(const std::string& out, const ImageSaveOptions& options) { checked_extension(out, options); }
 
 void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options) {
   const std::string ext = checked_extension(out, options);
@@ -436,7 +441,8 @@ void save_image(const vips::VImage& image, const std::string& out, const ImageSa
 
 void save_rgb(av::PackedRgb rgb, const std::string& out, const ImageSaveOptions& options) {
   if (checked_extension(out, options) == ".png") {
-    write_png_atomically({rgb.pixels.get(), rgb.width, rgb.height, rgb.bands, std::ptrdiff_t(rgb.width) * rgb.bands},
+    write_png_atomically({rgb.pixels.get(), rgb.width, rgb.height, rgb.bands,
+                          std::ptrdiff_t(rgb.width) * rgb.pixel_bytes(), rgb.depth},
                          out);
     return;
   }

@@ -63,6 +63,9 @@ Grab grab_at(const std::string& path, double seconds);
 
 // Error(usage) when `out` is not .png/.jpg/.jpeg/.webp or names one of `inputs`.
 void check_image_output(const std::string& out, const std::vector<std::string>& inputs);
+// Error(usage) when `options` cannot be written to `out` (quality outside
+// 1-100, a depth other than 8 or 16, 16 bits for anything but PNG).
+void check_save_options(const std::string& out, const ImageSaveOptions& options);
 // Error(usage) when `out` names one of `inputs` (outputs never replace inputs).
 void check_not_an_input(const std::string& out, const std::vector<std::string>& inputs);
 

@@ -21,8 +21,9 @@ extern "C" {
 #include "av/isobmff.hpp"
 #include "av/payload_ref.hpp"
 #include "av/picture.hpp"
-#include "image/vips.hpp"
 #include "post/grab.hpp"
+#include "post/overlap.hpp"
+#include "post/stitch_chapters.hpp"
 #include "post/stitch_tracks.hpp"
 #include "util/atomic_file.hpp"
 #include "util/interrupt.hpp"
@@ -156,47 +157,12 @@ std::vector<std::string> audio_differences(const std::vector<Clip>& clips) {
   return why;
 }
 
-// PSNR (dB) of clip b's first displayed frame against clip a's last, both as
-// upright sRGB at a's size; 99 for identical pictures.
-double seam_psnr(const std::string& a, const std::string& b) {
-  image::init_vips();
-  post::Grab last = post::grab_last(a);
-  post::Grab first = post::grab_at(b, 0);
-  vips::VImage x = av::to_image(*last.frame, last.rotation).extract_band(0, vips::VImage::option()->set("n", 3));
-  vips::VImage y = av::to_image(*first.frame, first.rotation).extract_band(0, vips::VImage::option()->set("n", 3));
-  if (x.width() != y.width() || x.height() != y.height())
-    y = y.resize(double(x.width()) / y.width(), vips::VImage::option()->set("vscale", double(x.height()) / y.height()));
-  vips::VImage d = x.cast(VIPS_FORMAT_FLOAT) - y.cast(VIPS_FORMAT_FLOAT);
-  double mse = (d * d).avg();
-  return mse <= 1e-10 ? 99.0 : 10.0 * std::log10(255.0 * 255.0 / mse);
-}
-
-// Adds one chapter per clip (titled with its file name) at the planned times.
-void add_chapters(AVFormatContext* ctx, const std::vector<Clip>& clips, const std::vector<double>& durations) {
-  double at = 0;
-  for (std::size_t i = 0; i < clips.size(); ++i) {
-    std::unique_ptr<AVChapter, void (*)(void*)> owned(static_cast<AVChapter*>(av_mallocz(sizeof(AVChapter))), av_free);
-    if (!owned) throw std::bad_alloc();
-    int count = int(ctx->nb_chapters);
-    if (av_dynarray_add_nofree(&ctx->chapters, &count, owned.get()) < 0) throw std::bad_alloc();
-    ctx->nb_chapters = unsigned(count);
-    // Owned by the context from here on: avformat_free_context frees its chapters.
-    AVChapter* ch = owned.release();
-    ch->id = std::int64_t(i);
-    ch->time_base = {1, 1000};
-    ch->start = std::llround(at * 1000);
-    at += durations[i];
-    ch->end = std::llround(at * 1000);
-    av_dict_set(&ch->metadata, "title", std::filesystem::path(clips[i].path).filename().string().c_str(), 0);
-  }
-}
-
 // An upper bound of the moov box for a copied video track: per sample at most
 // 33 bytes of tables (stsz 4, stts 8, ctts 8, stss 4, stco 8, sdtp 1), plus
 // headers, edit lists and chapters. Audio samples: the sources' index, or
 // 1024-sample AAC frames of the span. 0 when a count is unknown (then the
 // muxer's +faststart second pass moves the moov instead).
-std::int64_t moov_upper_bound(const std::vector<Clip>& clips, const std::vector<double>& durations) {
+std::int64_t moov_upper_bound(const std::vector<Clip>& clips, const std::vector<double>& durations, int chapters) {
   int rate = 48000;
   for (const auto& c : clips)
     if (c.audio) rate = std::max(rate, c.audio->codecpar->sample_rate);
@@ -207,7 +173,7 @@ std::int64_t moov_upper_bound(const std::vector<Clip>& clips, const std::vector<
     const int a = clips[i].audio ? avformat_index_get_entries_count(clips[i].audio) : 0;
     samples += v + 2 + std::max<std::int64_t>(a, std::int64_t(durations[i] * rate / 1024)) + 4;
   }
-  return 36 * samples + 65536 + 512 * std::int64_t(clips.size());
+  return 36 * samples + 65536 + 512 * std::int64_t(chapters);
 }
 
 // Streams other than the clip's video and audio are not read.
@@ -271,6 +237,12 @@ Reencode parse_reencode(const std::string& text) {
   throw Error(ErrorKind::usage, "", "--reencode takes auto, always or never, not '" + text + "'");
 }
 
+Overlap parse_overlap(const std::string& text) {
+  if (text == "auto") return Overlap::auto_;
+  if (text == "off") return Overlap::off;
+  throw Error(ErrorKind::usage, "", "--overlap takes auto or off, not '" + text + "'");
+}
+
 StitchResult stitch(const std::vector<std::string>& paths, const std::string& out, const StitchOptions& options) {
   if (paths.empty()) throw Error(ErrorKind::usage, "", "no clips to stitch");
   {
@@ -305,17 +277,27 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   std::vector<std::string> video_why = video_differences(clips);
   std::vector<std::string> audio_why = audio_differences(clips);
 
-  // Duplicated seam frames, decided by the pictures themselves.
-  std::vector<bool> drop(clips.size(), false);
-  std::vector<double> psnr(clips.size(), 0);
-  if (options.drop_duplicate_seam_frames)
-    for (std::size_t i = 1; i < clips.size(); ++i) {
-      psnr[i] = seam_psnr(clips[i - 1].path, clips[i].path);
-      drop[i] = psnr[i] >= options.duplicate_psnr_db;
-      if (drop[i])
-        video_why.push_back(fmt::format("{}: its first frame repeats the previous clip's last (PSNR {:.1f} dB); "
-                                        "dropping a frame needs re-encoding", name_of(clips[i], i), psnr[i]));
+  // Frames that repeat the previous clip's end, decided by the pictures
+  // themselves: one duplicated frame, or with --overlap auto a whole echo.
+  std::vector<post::Echo> echo(clips.size());
+  if (options.drop_duplicate_seam_frames || options.overlap == Overlap::auto_) {
+    post::EchoSearch search;
+    search.min_psnr_db = options.duplicate_psnr_db;
+    if (options.overlap == Overlap::auto_) {
+      if (!(options.overlap_window > 0)) throw Error(ErrorKind::usage, "", "the overlap window must be positive");
+      search.window = options.overlap_window;
+    } else {
+      search.window = 0;  // the last frame against the first
+      search.max_frames = 1;
     }
+    for (std::size_t i = 1; i < clips.size(); ++i) {
+      echo[i] = post::find_echo(clips[i - 1].path, clips[i].path, search);
+      if (echo[i].frames > 0)
+        video_why.push_back(fmt::format("{}: its first {} frame(s) ({:.0f} ms) repeat the previous clip's end "
+                                        "(PSNR {:.1f} dB); dropping frames needs re-encoding",
+                                        name_of(clips[i], i), echo[i].frames, echo[i].seconds * 1000, echo[i].psnr_db));
+    }
+  }
 
   const bool any_audio = std::any_of(clips.begin(), clips.end(), [](const Clip& c) { return c.audio != nullptr; });
   bool copy_v = options.reencode != Reencode::always && video_why.empty();
@@ -337,8 +319,8 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     const AVStream* st = clips[i].video;
     std::int64_t end = post::stream_end(*clips[i].in, st);
     double d = end == AV_NOPTS_VALUE ? 0 : double(end - post::stream_start(st)) * av_q2d(st->time_base);
+    d -= echo[i].seconds;
     if (!copy_v) d = std::round(d * av_q2d(rate)) / av_q2d(rate);
-    if (drop[i]) d -= 1.0 / av_q2d(rate);
     planned.push_back(std::max(0.0, d));
   }
 
@@ -379,10 +361,12 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
       audio = post::encode_audio(mux, s);
     }
   }
-  add_chapters(mux.get(), clips, planned);
+  std::vector<double> dropped;
+  for (const auto& e : echo) dropped.push_back(e.seconds);
+  const int chapters = post::add_chapters(mux.get(), clips, planned, dropped);
   // moov first without the second pass +faststart makes over the whole file:
   // reserve room for it at the front, sized from the sample counts we know.
-  const std::int64_t reserve = copy_v ? moov_upper_bound(clips, planned) : 0;
+  const std::int64_t reserve = copy_v ? moov_upper_bound(clips, planned, chapters) : 0;
   if (reserve > 0) av::check(av_opt_set_int(mux.get()->priv_data, "moov_size", reserve, 0), ErrorKind::io, out, "moov_size");
   // Every track copied: the bytes can go file to file while libavformat
   // still does all the format work. Not with +faststart (reserve 0), whose
@@ -399,7 +383,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   for (std::size_t i = 0; i < clips.size(); ++i) {
     Clip& c = clips[i];
     if (payloads) read_without_payloads(c);
-    video->begin_clip(c, drop[i]);
+    video->begin_clip(c, echo[i].frames);
     std::vector<av::PacketPtr> audio_packets;
     av::PacketPtr p = av::make_packet();
     for (;;) {
@@ -428,9 +412,10 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
       throw Error(ErrorKind::input, c.path,
                   fmt::format("truncated: the video stops at {:.3f} s of the {:.3f} s its header states",
                               v_end - v_start, planned[i]));
-    const double skip = drop[i] ? post::frame_ticks(*c.in, c.video) * av_q2d(c.video->time_base) : 0;
-    double offset = audio ? audio->add_clip(c, audio_packets, skip, v_start, v_end) : 0;
-    if (i > 0) result.seams.push_back({int(i), v_start, offset, bool(drop[i]), psnr[i]});
+    double offset = audio ? audio->add_clip(c, audio_packets, echo[i].seconds, v_start, v_end) : 0;
+    if (i > 0)
+      result.seams.push_back({int(i), v_start, offset, echo[i].frames > 0, echo[i].frames, echo[i].seconds * 1000,
+                              echo[i].psnr_db});
     v_start = v_end;
     c.in.reset();  // done with this clip: release its demuxer
   }

@@ -24,8 +24,9 @@ struct Clip {
 class VideoTrack {
  public:
   virtual ~VideoTrack() = default;
-  // drop_first: leave out the clip's first displayed frame (a duplicated seam frame).
-  virtual void begin_clip(const Clip& clip, bool drop_first) = 0;
+  // drop: how many of the clip's first displayed frames to leave out (frames
+  // that repeat the previous clip's end). Only a re-encoded track can drop.
+  virtual void begin_clip(const Clip& clip, int drop) = 0;
   // One packet of the clip's video stream.
   virtual void packet(AVPacket& p) = 0;
   // Ends the clip; returns where the output video now ends, seconds.

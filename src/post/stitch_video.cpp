@@ -18,7 +18,7 @@ class CopyVideo final : public VideoTrack {
   CopyVideo(av::Muxer& mux, const AVStream* first)
       : mux_(mux), out_(mux.add_copy(first)), tb_(first->time_base) {}
 
-  void begin_clip(const Clip& clip, bool) override {
+  void begin_clip(const Clip& clip, int) override {  // stitch re-encodes whenever frames are dropped
     path_ = clip.path;
     shift_ = offset_ - stream_start(clip.video);
     end_ = offset_;
@@ -59,7 +59,7 @@ class EncodeVideo final : public VideoTrack {
       : mux_(mux), settings_(s), enc_(av::Encoder::video(s, mux.needs_global_header())),
         out_(mux.add_stream(enc_.get())), frame_(av::make_frame()), filtered_(av::make_frame()) {}
 
-  void begin_clip(const Clip& clip, bool drop_first) override {
+  void begin_clip(const Clip& clip, int drop) override {
     filter_.reset();
     dec_ = std::make_unique<av::Decoder>(*clip.in, clip.video->index);
     std::string turn = clip.rotation == 90 ? "transpose=clock," : clip.rotation == 180 ? "hflip,vflip,"
@@ -72,7 +72,7 @@ class EncodeVideo final : public VideoTrack {
         "pad={}:{}:(ow-iw)/2:(oh-ih)/2,setsar=1,fps={}/{},format=yuv420p",
         turn, s.width, s.height, s.width, s.height, s.frame_rate.num, s.frame_rate.den);
     time_base_ = clip.video->time_base;
-    drop_ = drop_first;
+    drop_ = drop;
   }
 
   void packet(AVPacket& p) override {
@@ -96,8 +96,8 @@ class EncodeVideo final : public VideoTrack {
  private:
   void pump() {
     while (dec_->receive(frame_.get())) {
-      if (drop_) {
-        drop_ = false;
+      if (drop_ > 0) {
+        --drop_;
       } else {
         // Built on the first frame: the decoder knows its real format only then.
         if (!filter_) filter_ = std::make_unique<av::VideoFilter>(dec_->get(), time_base_, chain_);
@@ -127,7 +127,7 @@ class EncodeVideo final : public VideoTrack {
   AVRational time_base_{1, 1};
   av::FramePtr frame_, filtered_;
   std::int64_t frames_ = 0;
-  bool drop_ = false;
+  int drop_ = 0;
 };
 
 }  // namespace

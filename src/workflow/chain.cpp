@@ -1,6 +1,6 @@
 // chain: one clip per prompt, each starting from the previous clip's exact
 // last frame (PNG, so nothing softens from clip to clip), joined with the
-// duplicated seam frames dropped.
+// duplicated seam frames dropped; optionally a contact sheet of the result.
 #include <filesystem>
 #include <variant>
 
@@ -81,10 +81,9 @@ WorkflowResult chain(Client& client, const ChainPlan& plan, const WorkflowOption
 
   std::vector<std::string> paths;
   for (const auto& c : result.clips) paths.push_back(c.path);
-  StitchOptions so;
-  so.drop_duplicate_seam_frames = true;
   notice(options, fmt::format("joining {} clips into {}", paths.size(), options.output));
-  result.stitch = stitch(paths, options.output, so);
+  result.stitch = stitch(paths, options.output, join_options(options));
+  draw_sheet(options, result);
   return result;
 }
 

@@ -37,8 +37,13 @@ WorkflowClip generate_clip(Client& client, const ClipJob& job, const Request& re
 }  // namespace seedreel::workflow_detail
 
 namespace seedreel::workflow_detail {
-// Creates the work folder (checks the options first); returns its path.
+// Creates the work folder (checks the options first, the sheet's name too,
+// so a bad one fails before anything is paid for); returns its path.
 std::string prepare_parts(const WorkflowOptions& options);
+// How the clips are joined: repeated seam frames dropped, echoes as the options say.
+StitchOptions join_options(const WorkflowOptions& options);
+// The contact sheet of the written output, when the options ask for one.
+void draw_sheet(const WorkflowOptions& options, WorkflowResult& result);
 // The first finding as one-line Error(validation), counting the rest.
 Error findings_error(const std::string& subject, const std::vector<Finding>& findings);
 }  // namespace seedreel::workflow_detail

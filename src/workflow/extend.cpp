@@ -1,5 +1,7 @@
 // extend: the tail of the newest video goes back as a reference video with
-// the prompt, the new clip is stitched on, and again `times` times.
+// the prompt, the new clip is stitched on, and again `times` times; each
+// join keeps the chapters of the one before, so a contact sheet of the
+// result marks every seam.
 #include <filesystem>
 #include <variant>
 
@@ -85,16 +87,17 @@ WorkflowResult extend(Client& client, const ExtendPlan& plan, const WorkflowOpti
     result.clips.push_back(*clip);
 
     // Intermediate joins are named by key too: a rerun reuses them byte for byte.
+    // A join made without the echo search is not one made with it.
+    const char* how = options.overlap == Overlap::auto_ ? "-overlap" : "";
     std::string joined = i == plan.times ? options.output
-                                         : (fs::path(parts) / fmt::format("joined-{:03d}-{}.mp4", i, key)).string();
+                                         : (fs::path(parts) / fmt::format("joined-{:03d}-{}{}.mp4", i, key, how)).string();
     if (i == plan.times || !fs::exists(joined)) {
-      StitchOptions so;
-      so.drop_duplicate_seam_frames = true;
       notice(options, fmt::format("joining clip {} onto {}", i, current));
-      result.stitch = stitch({current, clip->path}, joined, so);
+      result.stitch = stitch({current, clip->path}, joined, join_options(options));
     }
     current = joined;
   }
+  draw_sheet(options, result);
   return result;
 }
 

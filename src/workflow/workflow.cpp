@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "post/grab.hpp"
 #include "seedreel/error.hpp"
 #include "seedreel/workflow.hpp"
 #include "workflow/clip_step.hpp"
@@ -46,11 +47,25 @@ namespace workflow_detail {
 std::string prepare_parts(const WorkflowOptions& options) {
   if (!options.journal) throw Error(ErrorKind::usage, "", "a workflow needs a journal");
   if (options.output.empty()) throw Error(ErrorKind::usage, "-o", "give the output video path");
+  if (!options.sheet.empty()) post::check_image_output(options.sheet, {options.output});
   std::string parts = options.parts_dir.empty() ? parts_dir_for(options.output) : options.parts_dir;
   std::error_code ec;
   fs::create_directories(parts, ec);
   if (ec) throw Error(ErrorKind::io, parts, "cannot create the work folder: " + ec.message());
   return parts;
+}
+
+StitchOptions join_options(const WorkflowOptions& options) {
+  StitchOptions so;
+  so.drop_duplicate_seam_frames = true;
+  so.overlap = options.overlap;
+  return so;
+}
+
+void draw_sheet(const WorkflowOptions& options, WorkflowResult& result) {
+  if (options.sheet.empty()) return;
+  notice(options, fmt::format("drawing the contact sheet {}", options.sheet));
+  result.sheet = contact_sheet(result.output, options.sheet);
 }
 
 Error findings_error(const std::string& subject, const std::vector<Finding>& findings) {

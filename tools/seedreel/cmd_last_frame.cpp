@@ -1,4 +1,4 @@
-// seedreel last-frame VIDEO -o OUT.png [--index -N] [--quality Q]
+// seedreel last-frame VIDEO -o OUT.png [--index -N] [--quality Q] [--depth 8|16]
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -33,6 +33,7 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
     std::string video, out;
     int index = -1;
     int quality = 90;
+    int depth = 8;
   };
   auto a = std::make_shared<Args>();
   sub.add_option("video", a->video, "Video file")->required();
@@ -40,10 +41,13 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
   sub.add_option("--index", a->index, "Which frame from the end: -1 the last (default), -2 the one before, ...")
       ->check(CLI::Range(-1000000, -1));
   sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100 (WebP 100 = lossless)")->check(CLI::Range(1, 100));
+  sub.add_option("--depth", a->depth, "Bits per sample: 8 (default), or 16 for a PNG that keeps a 10-bit source's precision")
+      ->check(CLI::IsMember({8, 16}));
   return [a, &ctx] {
     LastFrameOptions o;
     o.from_end = -a->index;
     o.save.quality = a->quality;
+    o.save.depth = a->depth;
     print_frame(ctx, last_frame(a->video, a->out, o));
     return 0;
   };

@@ -20,6 +20,9 @@ void add_workflow_flags(CLI::App& sub, WorkflowFlags& f) {
                "If a clip's audio is refused by moderation, resubmit it once without audio");
   sub.add_option("--parts", f.parts, "Work folder for clips, frames and tails (default: OUT.parts)");
   sub.add_option("-o,--output", f.output, "Where to write the joined video (.mp4)")->required();
+  sub.add_option("--sheet", f.sheet, "Also draw a contact sheet of the joined video, seams marked (.png, .jpg, .webp)");
+  sub.add_option("--overlap", f.overlap,
+                 "auto: drop the frames a clip repeats from the end of the one before; off (default)");
   add_api_flags(sub, f.api);
 }
 
@@ -41,6 +44,8 @@ WorkflowOptions workflow_options(const WorkflowFlags& f, Journal& journal, const
   o.parts_dir = f.parts;
   o.journal = &journal;
   o.retry_without_audio = f.retry_without_audio;
+  o.overlap = parse_overlap(f.overlap);
+  o.sheet = f.sheet;
   if (!ctx.json) o.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };
   return o;
 }
@@ -58,10 +63,13 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
     nlohmann::json seams = nlohmann::json::array();
     for (const auto& s : r.stitch.seams)
       seams.push_back({{"clip", s.clip}, {"time", s.video_start}, {"dropped_duplicate", s.dropped_duplicate},
-                       {"psnr_db", s.psnr_db}});
-    fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", r.output}, {"provider", provider.name}, {"clips", clips},
-                                      {"seams", seams}, {"duration", r.stitch.video_duration},
-                                      {"video_copied", r.stitch.video_copied}}.dump(2));
+                       {"dropped_frames", s.dropped_frames}, {"dropped_ms", s.dropped_ms}, {"psnr_db", s.psnr_db}});
+    nlohmann::json j{{"ok", true}, {"output", r.output}, {"provider", provider.name}, {"clips", clips},
+                     {"seams", seams}, {"duration", r.stitch.video_duration}, {"video_copied", r.stitch.video_copied}};
+    if (r.sheet)
+      j["sheet"] = {{"path", r.sheet->path}, {"width", r.sheet->width}, {"height", r.sheet->height},
+                    {"times", r.sheet->times}, {"seams", r.sheet->seams}};
+    fmt::print("{}\n", j.dump(2));
     return exit_code::ok;
   }
   std::vector<Row> rows{{"CLIP", "TASK", "ORIGIN", "FILE"}};
@@ -69,9 +77,10 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
     rows.push_back({std::to_string(c.index), c.task_id.empty() ? "-" : c.task_id, to_string(c.origin), c.path});
   print_table(rows);
   int dropped = 0;
-  for (const auto& s : r.stitch.seams) dropped += s.dropped_duplicate;
-  fmt::print("{}  {}  {} seam(s), {} duplicate frame(s) dropped\n", r.output, human_seconds(r.stitch.video_duration),
+  for (const auto& s : r.stitch.seams) dropped += s.dropped_frames;
+  fmt::print("{}  {}  {} seam(s), {} repeated frame(s) dropped\n", r.output, human_seconds(r.stitch.video_duration),
              r.stitch.seams.size(), dropped);
+  if (r.sheet) fmt::print("{}  contact sheet, {} seam(s) marked\n", r.sheet->path, r.sheet->seams.size());
   return exit_code::ok;
 }
 

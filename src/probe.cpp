@@ -15,6 +15,8 @@
 
 #include "av/demux.hpp"
 #include "av/isobmff.hpp"
+#include "av/still.hpp"
+#include "image/ops.hpp"
 #include "image/vips.hpp"
 #include "util/unique_fd.hpp"
 
@@ -68,12 +70,16 @@ MediaInfo probe_image(MediaInfo info) {
     img = vips::VImage::new_from_file(info.path.c_str(),
                                       vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
   } catch (const vips::VError& e) {
-    std::string msg = e.what();
-    while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-    // libvips' error buffer is process-wide and may still hold another file's
-    // message: the last line is this failure's.
-    if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
-    vips_error_clear();
+    const std::string msg = image::vips_message(e);
+    // An animated AVIF (or a HEIF sequence) is beyond libvips' HEIF loader,
+    // but FFmpeg reads its tracks: conform then takes the first frame.
+    if (info.format == "avif" || info.format == "heic" || info.format == "heif") {
+      try {
+        info.image = av::still_props(info.path, &info.width, &info.height);
+        return info;
+      } catch (const Error&) {
+      }
+    }
     throw Error(ErrorKind::input, info.path, "cannot read " + info.format + " header: " + msg);
   }
   ImageProps p;
@@ -159,7 +165,24 @@ MediaInfo probe_av(MediaInfo info, bool iso_bmff) {
   info.format = container_name(ctx);
   info.bitrate = ctx->bit_rate;
   if (ctx->duration != AV_NOPTS_VALUE && ctx->duration > 0) info.duration = double(ctx->duration) / AV_TIME_BASE;
-  info.duration_estimated = ctx->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+  // No duration in any header, or only a guess from the bitrate (raw
+  // elementary streams, some program streams): measure it from the packets.
+  std::vector<std::int64_t> spans;
+  if (av::duration_untrusted(ctx)) {
+    spans = av::measure_stream_spans(info.path);
+    info.duration = 0;
+    for (unsigned i = 0; i < ctx->nb_streams; ++i)
+      if (spans[i] != AV_NOPTS_VALUE)
+        info.duration = std::max(info.duration, double(spans[i]) * av_q2d(ctx->streams[i]->time_base));
+  }
+  // The seconds a stream lasts: its own header's, else the measured span, else the container's.
+  auto seconds_of = [&](const AVStream* s) {
+    double own = av::stream_seconds(s);
+    if (own > 0 && spans.empty()) return own;
+    if (!spans.empty() && spans[std::size_t(s->index)] != AV_NOPTS_VALUE)
+      return double(spans[std::size_t(s->index)]) * av_q2d(s->time_base);
+    return info.duration;
+  };
 
   int vi = in.best_stream(AVMEDIA_TYPE_VIDEO);
   int ai = in.best_stream(AVMEDIA_TYPE_AUDIO);
@@ -177,8 +200,7 @@ MediaInfo probe_av(MediaInfo info, bool iso_bmff) {
     v.rotation = av::rotation_of(s);
     AVRational rate = s->avg_frame_rate.num > 0 ? s->avg_frame_rate : s->r_frame_rate;
     v.fps = rate.num > 0 && rate.den > 0 ? av_q2d(rate) : 0;
-    double own = av::stream_seconds(s);
-    v.duration = own > 0 ? own : info.duration;
+    v.duration = seconds_of(s);
     v.frames = s->nb_frames;
     v.bitrate = par->bit_rate;
     bool quarter = v.rotation == 90 || v.rotation == 270;
@@ -194,8 +216,7 @@ MediaInfo probe_av(MediaInfo info, bool iso_bmff) {
     a.codec = avcodec_get_name(par->codec_id);
     a.sample_rate = par->sample_rate;
     a.channels = par->ch_layout.nb_channels;
-    double own = av::stream_seconds(s);
-    a.duration = own > 0 ? own : info.duration;
+    a.duration = seconds_of(s);
     a.bitrate = par->bit_rate;
     if (vi < 0) {
       if (a.sample_rate <= 0 || a.channels <= 0)

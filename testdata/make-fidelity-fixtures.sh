@@ -110,6 +110,17 @@ rm -f src_rot.mp4 src_long.mp4
 ff -f lavfi -i "$(plain 320x240 25 1)" -c:v mpeg1video -bf 2 -g 12 -f mpeg fi_mpeg1.mpg
 ff -f lavfi -i "$(plain 320x240 25 2)" -c:v mpeg2video -bf 2 -g 12 -f vob fi_mpeg2.vob
 
+# MPEG-1 as a raw elementary stream: no timestamps after the first, and the
+# only duration a header offers is a guess from a bogus bitrate (24 frames)
+ff -f lavfi -i "$(plain 64x48 24 1)" -c:v mpeg1video -f mpeg1video fi_mpeg1_es.m1v
+
+# --- pictures libvips cannot read: an animated AVIF with alpha (10 frames,
+# left half opaque, right half alpha 80), made by libavif's own encoder
+ff -f lavfi -i "testsrc2=size=400x300:rate=10:duration=1,format=yuva444p,geq=lum='lum(X,Y)':cb='cb(X,Y)':cr='cr(X,Y)':a='if(lt(X,200),255,80)'" \
+   -f yuv4mpegpipe -strict -1 still_src.y4m
+avifenc --min 10 --max 20 still_src.y4m st_animated_alpha.avif >/dev/null
+rm still_src.y4m
+
 # --- a clip whose last packets are cut off (no B-frames, index first): the last
 # frame is the last one whose packet arrived whole
 ff -f lavfi -i "$(plain 320x240 25 2)" -c:v libx264 -preset veryfast -bf 0 -g 25 -movflags +faststart cut_full.mp4

@@ -247,3 +247,60 @@ TEST_CASE("a damaged stream: no picture the decoder could not reconstruct is wri
   auto g = post::grab_at(file, 0.5);
   CHECK(test::frame_md5(*g.frame) == frames[12].md5);
 }
+
+TEST_CASE("headers that give no duration: measured from the packets, and every frame decodes") {
+  const std::string file = fx("fi_mpeg1_es.m1v");  // 24 frames at 24 fps; the header's guess says 0.0005 s
+  auto dir = test::temp_dir("fidelity-noduration");
+  auto probe = test::run({test::program("seedreel"), "probe", file, "--json"});
+  REQUIRE(probe.status == 0);
+  auto j = nlohmann::json::parse(probe.out);
+  if (j.is_array()) j = j[0];
+  CHECK(j["duration"].get<double>() == doctest::Approx(1.0).epsilon(0.05));
+  CHECK(j["duration_estimated"] == false);
+  // A thumbnail half way is half way, not the first frame.
+  auto thumb = test::run({test::program("seedreel"), "thumb", file, "--at", "50%", "-o", dir + "/half.png", "--json"});
+  REQUIRE(thumb.status == 0);
+  CHECK(nlohmann::json::parse(thumb.out)["time"].get<double>() == doctest::Approx(0.5).epsilon(0.1));
+  // Conform decodes all 24 frames (held to the 2 s minimum, not built from one).
+  auto conform = test::run({test::program("seedreel"), "conform", file, "-o", dir + "/out", "--json"});
+  REQUIRE(conform.status == 0);
+  CHECK(nlohmann::json::parse(conform.out)["files"][0]["action"] == "re-encoded");
+  const std::string out = dir + "/out/fi_mpeg1_es.mp4";
+  REQUIRE(fs::exists(out));
+  auto distinct = test::run({"ffmpeg", "-v", "error", "-i", out, "-vf", "mpdecimate=hi=1:lo=1:frac=0,setpts=N/TB",
+                             "-fps_mode", "passthrough", "-f", "framemd5", "-"});
+  std::size_t frames = 0;
+  for (std::size_t at = 0; (at = distinct.out.find("\n0,", at)) != std::string::npos; ++at) ++frames;
+  CHECK(frames >= 20);  // the 24 source pictures survive as distinct frames
+}
+
+TEST_CASE("an animated AVIF with alpha, which libvips cannot read: its first frame, alpha kept") {
+  const std::string file = fx("st_animated_alpha.avif");
+  auto dir = test::temp_dir("fidelity-avif");
+  auto probe = test::run({test::program("seedreel"), "probe", file, "--json"});
+  REQUIRE(probe.status == 0);
+  auto conform = test::run({test::program("seedreel"), "conform", file, "-o", dir, "--json"});
+  INFO(conform.err);
+  REQUIRE(conform.status == 0);
+  auto j = nlohmann::json::parse(conform.out)["files"][0];
+  const std::string out = j["output"];
+  CHECK(fs::path(out).extension() == ".png");
+  bool first_frame = false;
+  for (const auto& c : j["changes"]) first_frame = first_frame || c["what"] == "first_frame";
+  CHECK(first_frame);
+  // The colour matches ffmpeg's own first frame; the alpha is the track's.
+  auto ref = dir + "/ref.png";
+  REQUIRE(test::run({"ffmpeg", "-v", "error", "-y", "-i", file, "-map", "0:v:0", "-frames:v", "1", "-sws_flags",
+                     "bicubic+accurate_rnd+full_chroma_int", "-pix_fmt", "rgb24", ref}).status == 0);
+  CHECK(test::mean_abs_diff(out, ref) < 1.0);
+  image::init_vips();
+  auto px = vips::VImage::new_from_file(out.c_str());
+  REQUIRE(px.bands() == 4);
+  auto alpha = px.extract_band(3);
+  CHECK(alpha.crop(0, 0, 180, 300).avg() == doctest::Approx(255).epsilon(0.01));
+  CHECK(alpha.crop(220, 0, 180, 300).avg() == doctest::Approx(80).epsilon(0.05));
+  // No temporary picture is left beside the output.
+  std::size_t files = 0;
+  for (const auto& e : fs::directory_iterator(dir)) files += e.path().filename().string().front() == '.' ? 100 : 1;
+  CHECK(files == 2);  // the output and ref.png
+}

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstring>
@@ -108,6 +109,33 @@ int rotation_of(const AVStream* stream) {
   int cw = int(std::lround(-ccw)) % 360;
   if (cw < 0) cw += 360;
   return (cw + 45) / 90 * 90 % 360;
+}
+
+bool duration_untrusted(const AVFormatContext* ctx) {
+  return ctx->duration == AV_NOPTS_VALUE || ctx->duration <= 0 ||
+         ctx->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+}
+
+std::vector<std::int64_t> measure_stream_spans(const std::string& path) {
+  Input in(path);
+  std::vector<std::int64_t> first(in->nb_streams, AV_NOPTS_VALUE), end(in->nb_streams, AV_NOPTS_VALUE);
+  PacketPtr packet = make_packet();
+  for (;;) {
+    throw_if_interrupted(path);
+    in.rearm();
+    if (av_read_frame(in.get(), packet.get()) < 0) break;  // the end, or as far as it can be read
+    const auto i = std::size_t(packet->stream_index);
+    const std::int64_t at = packet->pts != AV_NOPTS_VALUE ? packet->pts : packet->dts;
+    if (at != AV_NOPTS_VALUE && i < first.size()) {
+      if (first[i] == AV_NOPTS_VALUE || at < first[i]) first[i] = at;
+      const std::int64_t stop = at + std::max<std::int64_t>(packet->duration, 0);
+      if (end[i] == AV_NOPTS_VALUE || stop > end[i]) end[i] = stop;
+    }
+    av_packet_unref(packet.get());
+  }
+  for (std::size_t i = 0; i < end.size(); ++i)
+    if (end[i] != AV_NOPTS_VALUE) end[i] -= first[i];
+  return end;
 }
 
 double stream_seconds(const AVStream* stream) {

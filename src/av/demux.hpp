@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "av/ffmpeg.hpp"
 #include "av/file_io.hpp"
@@ -68,5 +69,17 @@ int rotation_of(const AVStream* stream);
 
 // Seconds of a stream's own duration; < 0 when the stream does not state it.
 double stream_seconds(const AVStream* stream);
+
+// Whether the container's duration is only a guess from the bitrate or absent
+// (raw elementary streams, program streams without usable timestamps), and
+// not worth showing or computing with.
+bool duration_untrusted(const AVFormatContext* ctx);
+
+// Where each stream of `path` ends, measured from its packets' timestamps
+// (largest pts, else dts, plus the packet's duration), in the stream's own
+// time base, minus where it starts; AV_NOPTS_VALUE for a stream without
+// timestamps. Reads every packet but decodes nothing. For files whose
+// headers give no duration.
+std::vector<std::int64_t> measure_stream_spans(const std::string& path);
 
 }  // namespace seedreel::av

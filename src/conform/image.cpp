@@ -2,18 +2,25 @@
 // pixels are plain 8-bit sRGB, upright, one page), then run one libvips
 // pipeline: shrink-on-load to the content size, 8-bit sRGB, pad or crop,
 // flatten for JPEG, save under the size cap.
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <memory>
 
 #include <fmt/format.h>
 
+#include "av/still.hpp"
 #include "conform/job.hpp"
+#include "seedreel/probe.hpp"
 #include "image/jpeg_scale.hpp"
 #include "image/ops.hpp"
 #include "util/interrupt.hpp"
 
 namespace seedreel::conform_detail {
+
+namespace fs = std::filesystem;
 
 namespace {
 
@@ -45,9 +52,41 @@ constexpr std::array<std::uint8_t, 3> kWhite{255, 255, 255};
 
 }  // namespace
 
+// A picture only FFmpeg reads (an animated AVIF): its first frame, alpha
+// included, goes through the usual image steps as a lossless PNG that lives
+// only while they run.
+Conformed conform_first_frame(const Job& job) {
+  const MediaInfo& m = job.info;
+  static std::atomic<unsigned> serial{0};
+  const fs::path png = fs::path(job.options.outdir) /
+                       fmt::format(".{}.{}.{}.first-frame.png", fs::path(m.path).filename().string(), ::getpid(), serial++);
+  struct Remove {
+    fs::path path;
+    ~Remove() {
+      std::error_code ec;
+      fs::remove(path, ec);
+    }
+  } remove{png};
+  av::write_first_frame_png(m.path, png.string());
+  MediaInfo frame = probe(png.string());
+  Job inner{frame, job.role, check_file(frame, job.role), job.duration, job.options, job.target};
+  Conformed c = conform_image(inner);
+  if (c.action == Action::unchanged) c.action = Action::rewritten;
+  c.changes.insert(c.changes.begin(), {"first_frame", fmt::format("{} frames (read by FFmpeg: libvips cannot)", m.image->pages),
+                                       "first frame only"});
+  const bool png_out = c.output.size() > 4 && c.output.ends_with(".png");
+  if (std::none_of(c.changes.begin(), c.changes.end(), [](const Change& ch) { return ch.what == "converted"; }))
+    c.changes.push_back({"converted", m.format, png_out ? "png" : "jpeg"});
+  else
+    for (auto& ch : c.changes)
+      if (ch.what == "converted") ch.before = m.format;
+  return c;
+}
+
 Conformed conform_image(const Job& job) {
   const MediaInfo& m = job.info;
   const ImageProps& p = *m.image;
+  if (p.loader == "ffmpeg") return conform_first_frame(job);
   const auto& L = media_limits();
   const ConformOptions& o = job.options;
   image::check_decode_limit(m);

@@ -208,6 +208,12 @@ int video_stream(const av::Input& in) {
 std::int64_t stream_start(const AVStream* st) { return st->start_time != AV_NOPTS_VALUE ? st->start_time : 0; }
 
 std::int64_t stream_end(const av::Input& in, const AVStream* st) {
+  if (av::duration_untrusted(in.get())) {
+    // No header states it, or only as a guess from the bitrate (which the
+    // stream's own duration then repeats): as far as the packets go.
+    const std::int64_t span = av::measure_stream_spans(in.path())[std::size_t(st->index)];
+    return span == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : stream_start(st) + span;
+  }
   if (st->duration != AV_NOPTS_VALUE && st->duration > 0) return stream_start(st) + st->duration;
   if (in->duration != AV_NOPTS_VALUE && in->duration > 0) {
     std::int64_t start = in->start_time != AV_NOPTS_VALUE ? in->start_time : 0;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <deque>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <tuple>
@@ -15,6 +16,7 @@
 #include "av/picture.hpp"
 #include "image/orient.hpp"
 #include "post/grab.hpp"
+#include "util/interrupt.hpp"
 
 namespace seedreel::post {
 
@@ -37,9 +39,22 @@ struct Side {
   int width = 0, height = 0;       // of the pictures
 };
 
+// An mp4/mov header states all the decoder needs; other containers are
+// probed (avformat_find_stream_info decodes a few frames to learn them).
+std::unique_ptr<av::Input> open_probed(const std::string& path) {
+  av::OpenOptions header_only;
+  header_only.find_stream_info = false;
+  auto in = std::make_unique<av::Input>(path, header_only);
+  const int v = in->best_stream(AVMEDIA_TYPE_VIDEO);
+  if (std::string((*in)->iformat->name).find("mp4") == std::string::npos || v < 0 ||
+      (*in)->streams[v]->codecpar->width <= 0)
+    in->find_stream_info();
+  return in;
+}
+
 // One clip's video, opened for decoding; other streams are not read.
 struct Video {
-  explicit Video(const std::string& path) : in(path), index(video_stream(in)), dec(in, index) {
+  explicit Video(const std::string& path) : in_(open_probed(path)), in(*in_), index(video_stream(in)), dec(in, index) {
     for (unsigned i = 0; i < in->nb_streams; ++i)
       if (int(i) != index) in->streams[i]->discard = AVDISCARD_ALL;
     st = in->streams[index];
@@ -48,7 +63,8 @@ struct Video {
   }
   double seconds(std::int64_t pts) const { return double(pts - stream_start(st)) * av_q2d(st->time_base); }
 
-  av::Input in;
+  std::unique_ptr<av::Input> in_;  // the demuxer's interrupt callback knows its address: it never moves
+  av::Input& in;
   int index;
   av::Decoder dec;
   const AVStream* st = nullptr;
@@ -83,23 +99,55 @@ class Miniature {
   std::vector<std::uint8_t> stored_;
 };
 
+// Decodes from the current position to the end. Packets displayed before
+// `skip_before` are decoded with non-reference pictures skipped: nothing
+// after them depends on those, and they lie before the window.
+void decode_to_end(Video& v, std::int64_t skip_before, const std::function<void(AVFrame&)>& on_frame) {
+  av::PacketPtr packet = av::make_packet();
+  av::FramePtr frame = av::make_frame();
+  auto drain = [&] {
+    while (v.dec.receive(frame.get())) {
+      on_frame(*frame);
+      av_frame_unref(frame.get());
+    }
+  };
+  for (;;) {
+    throw_if_interrupted(v.in.path());
+    v.in.rearm();
+    const int ret = av_read_frame(v.in.get(), packet.get());
+    if (ret == AVERROR_EOF) break;
+    av::check(ret, ErrorKind::input, v.in.path(), "read failed");
+    if (packet->stream_index == v.index) {
+      const bool early = packet->pts != AV_NOPTS_VALUE && packet->pts < skip_before;
+      v.dec->skip_frame = early ? AVDISCARD_NONREF : AVDISCARD_DEFAULT;
+      v.dec.send(packet.get());
+      drain();
+    }
+    av_packet_unref(packet.get());
+  }
+  v.dec->skip_frame = AVDISCARD_DEFAULT;
+  v.dec.send(nullptr);
+  drain();
+}
+
 // The pictures of the last `window` seconds (at least the last frame). With
 // `after_seek`, only what a clean random-access point proves: nothing before
 // the first frame the decoder calls a keyframe, nothing displayed before it
 // (an open GOP's leading pictures), no damage after it, and the window
 // covered; otherwise false, and the caller decodes from the start.
-bool collect_tail(Video& v, double window, Miniature& mini, bool after_seek, std::vector<Picture>& out) {
+bool collect_tail(Video& v, double window, std::int64_t skip_before, Miniature& mini, bool after_seek,
+                  std::vector<Picture>& out) {
   std::deque<Picture> kept;
   bool keyed = !after_seek, damaged = false, pruned = false;
   std::int64_t key_pts = std::numeric_limits<std::int64_t>::min(), damage_base = 0;
-  av::decode_frames(v.in, v.dec, [&](AVFrame& f) {
+  decode_to_end(v, skip_before, [&](AVFrame& f) {
     if (!keyed) {
-      if (!f.key_frame) return true;
+      if (!f.key_frame) return;
       keyed = true;
       key_pts = f.pts;
       damage_base = v.dec.damage();
     }
-    if (f.pts < key_pts) return true;
+    if (f.pts < key_pts || f.pts < skip_before) return;
     if (av::Decoder::flagged(f)) damaged = true;
     kept.push_back({v.seconds(f.pts), mini(f)});
     // Frames that start before the window (the end of the newest frame minus window).
@@ -107,7 +155,6 @@ bool collect_tail(Video& v, double window, Miniature& mini, bool after_seek, std
       kept.pop_front();
       pruned = true;
     }
-    return true;
   });
   if (after_seek && (!keyed || damaged || v.dec.damage() > damage_base || kept.empty())) return false;
   if (after_seek && !pruned && kept.front().time > kept.back().time + v.frame - window + v.frame / 2) return false;
@@ -131,16 +178,16 @@ Side read_tail(const std::string& path, double window) {
   side.frame = v->frame;
   Miniature mini(side.width, side.height, v->rotation);
   const std::int64_t end = stream_end(v->in, v->st);
-  if (end != AV_NOPTS_VALUE) {
-    // A frame early, so the frame that starts exactly at the window's edge is decoded too.
-    const std::int64_t from = end - std::int64_t(std::ceil(window / av_q2d(v->st->time_base))) - 2 * frame_ticks(v->in, v->st);
-    if (from > stream_start(v->st) && av_seek_frame(v->in.get(), v->index, from, AVSEEK_FLAG_BACKWARD) >= 0) {
-      v->dec.flush();
-      if (collect_tail(*v, window, mini, true, side.pictures)) return side;
-      v = std::make_unique<Video>(path);
-    }
+  // Two frames early, so the frame that starts right at the window's edge is decoded too.
+  const std::int64_t from = end == AV_NOPTS_VALUE ? std::numeric_limits<std::int64_t>::min()
+                                                  : end - std::int64_t(std::ceil(window / av_q2d(v->st->time_base))) -
+                                                        2 * frame_ticks(v->in, v->st);
+  if (from > stream_start(v->st) && av_seek_frame(v->in.get(), v->index, from, AVSEEK_FLAG_BACKWARD) >= 0) {
+    v->dec.flush();
+    if (collect_tail(*v, window, from, mini, true, side.pictures)) return side;
+    v = std::make_unique<Video>(path);
   }
-  collect_tail(*v, window, mini, false, side.pictures);
+  collect_tail(*v, window, from, mini, false, side.pictures);
   return side;
 }
 

@@ -47,11 +47,12 @@ void decodes_silently(const std::string& file) {
   CHECK_MESSAGE(r.err.empty(), r.err);
 }
 
-// PSNR (dB) of frame `i` of video a against frame `j` of video b, by the ffmpeg CLI.
+// PSNR (dB) of frame `i` of video a against frame `j` of video b, by the ffmpeg
+// CLI, in RGB (the re-encoded output is tagged BT.709, the fixtures are untagged SD).
 double frame_psnr(const std::string& a, int i, const std::string& b, int j) {
   auto r = test::run({"ffmpeg", "-v", "info", "-nostats", "-i", a, "-i", b, "-filter_complex",
-                      "[0:v]select=eq(n\\," + std::to_string(i) + "),setpts=PTS-STARTPTS[x];[1:v]select=eq(n\\," +
-                          std::to_string(j) + "),setpts=PTS-STARTPTS[y];[x][y]psnr",
+                      "[0:v]select=eq(n\\," + std::to_string(i) + "),setpts=PTS-STARTPTS,format=rgb24[x];"
+                      "[1:v]select=eq(n\\," + std::to_string(j) + "),setpts=PTS-STARTPTS,format=rgb24[y];[x][y]psnr",
                       "-frames:v", "1", "-f", "null", "-"});
   std::smatch m;
   static const std::regex avg(R"(average:([0-9.]+|inf))");
@@ -89,7 +90,9 @@ void check_echo_cut(const std::string& echo, int frames, int tone, const std::st
   CHECK(seconds_of(out, "v:0") == doctest::Approx((a + b - frames) * kFrame).epsilon(kFrame / 2));
   CHECK(std::abs(seconds_of(out, "a:0") - seconds_of(out, "v:0")) <= kFrame);
   decodes_silently(out);
-  // What follows the seam is the echo clip's first new frame, not a repeat of ov_a's end.
+  // ov_a ends as it did, and what follows the seam is the echo clip's first
+  // new frame, not a repeat of ov_a's end.
+  CHECK(frame_psnr(out, a - 1, fx("ov_a.mp4"), a - 1) > 30);
   CHECK(frame_psnr(out, a, fx(echo), b - kept) > 35);
   CHECK(frame_psnr(out, a, fx("ov_a.mp4"), a - 1) < 20);
   // The echoed span's audio (550 Hz) went with it: after the seam the new tone leads.

@@ -1,7 +1,8 @@
 // chain and extend against the real emulator on loopback, with real media:
 // what the emulator was asked (first_frame / reference_video), what came out
 // (durations, continuity at the seams, clean decode), that a rerun after an
-// interrupted run pays for nothing twice, and bad input.
+// interrupted run pays for nothing twice, --sheet (a contact sheet of the
+// result with every seam marked), and bad input.
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>

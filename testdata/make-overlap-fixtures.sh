@@ -37,6 +37,15 @@ echo_clip() {
 echo_clip 36 660 ov_echo_1200.mp4   # 1.2 s echoed
 echo_clip 15 770 ov_echo_500.mp4    # 0.5 s echoed
 
+# The 1.2 s echo with 200 bytes in the middle of one packet of its new content
+# overwritten (the largest of video packets 40-55, shown inside the window the
+# search decodes): the decoder conceals, and a concealed picture must not
+# decide a cut.
+cp ov_echo_1200.mp4 ov_echo_damaged.mp4
+at=$(ffprobe -v error -select_streams v:0 -show_entries packet=pos,size -of json ov_echo_damaged.mp4 |
+     python3 -c 'import json,sys; p=json.load(sys.stdin)["packets"][39:55]; b=max(p,key=lambda x:int(x["size"])); print(int(b["pos"])+int(b["size"])//2-100)')
+head -c 200 /dev/zero | tr '\0' '\125' | dd of=ov_echo_damaged.mp4 bs=1 seek="$at" conv=notrunc status=none
+
 # No echo: new content only, encoded like ov_a so the two join by stream copy.
 ff -f lavfi -i "testsrc=size=320x240:rate=30:duration=2" -f lavfi -i "sine=f=880:sample_rate=48000:duration=2" \
    $(x264) $(aac) ov_fresh.mp4

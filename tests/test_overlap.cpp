@@ -154,6 +154,14 @@ TEST_CASE("find_echo matches the whole run, in order, whatever the seam's single
   CHECK(post::find_echo(fx("ov_a.mp4"), fx("ov_echo_1200.mp4"), search).frames == 0);
 }
 
+TEST_CASE("damage the decoder shows inside the window: nothing is cut, even where an echo matched") {
+  auto dir = test::temp_dir("overlap-damaged");
+  REQUIRE_FALSE(test::run({"ffmpeg", "-v", "error", "-i", fx("ov_echo_damaged.mp4"), "-f", "null", "-"}).err.empty());
+  auto j = run_stitch({fx("ov_a.mp4"), fx("ov_echo_damaged.mp4")}, dir + "/out.mp4", {"--overlap", "auto"});
+  CHECK(j["seams"][0]["dropped_frames"] == 0);
+  CHECK(frame_count(dir + "/out.mp4") == frame_count(fx("ov_a.mp4")) + frame_count(fx("ov_echo_damaged.mp4")));
+}
+
 TEST_CASE("--overlap takes auto or off") {
   auto r = test::run({test::program("seedreel"), "stitch", fx("ov_a.mp4"), fx("ov_fresh.mp4"), "-o",
                       test::temp_dir("overlap-usage") + "/out.mp4", "--overlap", "maybe"});

@@ -37,6 +37,7 @@ struct Side {
   std::vector<Picture> pictures;   // display order
   double frame = 0;                // one frame's duration, seconds
   int width = 0, height = 0;       // of the pictures
+  bool clean = true;               // decoded without any sign of damage
 };
 
 // An mp4/mov header states all the decoder needs; other containers are
@@ -135,8 +136,7 @@ void decode_to_end(Video& v, std::int64_t skip_before, const std::function<void(
 // the first frame the decoder calls a keyframe, nothing displayed before it
 // (an open GOP's leading pictures), no damage after it, and the window
 // covered; otherwise false, and the caller decodes from the start.
-bool collect_tail(Video& v, double window, std::int64_t skip_before, Miniature& mini, bool after_seek,
-                  std::vector<Picture>& out) {
+bool collect_tail(Video& v, double window, std::int64_t skip_before, Miniature& mini, bool after_seek, Side& side) {
   std::deque<Picture> kept;
   bool keyed = !after_seek, damaged = false, pruned = false;
   std::int64_t key_pts = std::numeric_limits<std::int64_t>::min(), damage_base = 0;
@@ -158,8 +158,10 @@ bool collect_tail(Video& v, double window, std::int64_t skip_before, Miniature& 
   });
   if (after_seek && (!keyed || damaged || v.dec.damage() > damage_base || kept.empty())) return false;
   if (after_seek && !pruned && kept.front().time > kept.back().time + v.frame - window + v.frame / 2) return false;
-  out.assign(std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()));
-  std::stable_sort(out.begin(), out.end(), [](const Picture& x, const Picture& y) { return x.time < y.time; });
+  side.clean = !damaged && v.dec.damage() == damage_base;
+  side.pictures.assign(std::make_move_iterator(kept.begin()), std::make_move_iterator(kept.end()));
+  std::stable_sort(side.pictures.begin(), side.pictures.end(),
+                   [](const Picture& x, const Picture& y) { return x.time < y.time; });
   return true;
 }
 
@@ -184,10 +186,10 @@ Side read_tail(const std::string& path, double window) {
                                                         2 * frame_ticks(v->in, v->st);
   if (from > stream_start(v->st) && av_seek_frame(v->in.get(), v->index, from, AVSEEK_FLAG_BACKWARD) >= 0) {
     v->dec.flush();
-    if (collect_tail(*v, window, from, mini, true, side.pictures)) return side;
+    if (collect_tail(*v, window, from, mini, true, side)) return side;
     v = std::make_unique<Video>(path);
   }
-  collect_tail(*v, window, from, mini, false, side.pictures);
+  collect_tail(*v, window, from, mini, false, side);
   return side;
 }
 
@@ -206,6 +208,7 @@ Side read_head(const std::string& path, double window, int max_frames, int width
     if (max_frames > 0 && side.pictures.size() > std::size_t(max_frames)) return false;
     return side.pictures.size() < 2 || since < window - 1e-6;
   });
+  side.clean = v.dec.damage() == 0;
   return side;
 }
 
@@ -231,6 +234,7 @@ Echo match(const Side& a, const Side& b, const EchoSearch& search) {
     return c;
   };
   echo.psnr_db = pair_db(x.size() - 1, 0);
+  if (!a.clean || !b.clean) return echo;  // never cut on a picture the decoder could not reconstruct
 
   // A run of k frames: b's frames 0..k-1 against a's frames displayed at the
   // same distance from where a ends, with b's frame k the first one kept.

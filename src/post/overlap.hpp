@@ -25,8 +25,10 @@ struct Echo {
 // and every pair must reach min_psnr_db. Among the runs that do, the best
 // mean wins; runs within 1 dB of it are treated as equally good and the
 // shortest is taken, so a still picture on both sides never costs more than
-// one frame. At least one frame of b is always kept.
-// Error(input) when either clip cannot be decoded.
+// one frame. At least one frame of b is always kept, and nothing is cut
+// when the decoder showed damage on either side (concealment, corrupt
+// frames): a broken picture must not decide what is dropped.
+// Error(input) when either clip cannot be read.
 Echo find_echo(const std::string& a, const std::string& b, const EchoSearch& search);
 
 }  // namespace seedreel::post

@@ -2,6 +2,8 @@
 // clip's parameters allow it and re-encoded (the whole track: an mp4 track
 // carries one decoder configuration) when one clip differs; each clip gets a
 // chapter so the seams can be found again (the contact sheet marks them).
+// Frames a clip repeats from the end of the one before (post/overlap) are
+// dropped from its head, which needs the re-encoded video track.
 // When every track is copied from plain mp4/mov clips, the packets' bytes go
 // file to file in the kernel while libavformat writes everything else.
 #include "seedreel/stitch.hpp"

@@ -165,10 +165,13 @@ MediaInfo probe_av(MediaInfo info, bool iso_bmff) {
   info.format = container_name(ctx);
   info.bitrate = ctx->bit_rate;
   if (ctx->duration != AV_NOPTS_VALUE && ctx->duration > 0) info.duration = double(ctx->duration) / AV_TIME_BASE;
-  // No duration in any header, or only a guess from the bitrate (raw
-  // elementary streams, some program streams): measure it from the packets.
+  // A video whose headers give no duration, or only a guess from the bitrate
+  // (raw elementary streams, some program streams): measure it from the
+  // packets. Audio keeps FFmpeg's estimate, flagged as such.
   std::vector<std::int64_t> spans;
-  if (av::duration_untrusted(ctx)) {
+  info.duration_estimated = ctx->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+  if (av::duration_untrusted(ctx) && in.best_stream(AVMEDIA_TYPE_VIDEO) >= 0) {
+    info.duration_estimated = false;
     spans = av::measure_stream_spans(info.path);
     info.duration = 0;
     for (unsigned i = 0; i < ctx->nb_streams; ++i)

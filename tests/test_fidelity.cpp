@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
@@ -56,6 +57,14 @@ std::vector<double> oracle_times(const std::string& file) {
   return times;
 }
 
+// The ffmpeg CLI's full decode of a cell, once per run: every test case reads it.
+const std::vector<test::OracleFrame>& oracle(const std::string& name) {
+  static std::map<std::string, std::vector<test::OracleFrame>> cache;
+  auto [at, fresh] = cache.try_emplace(name);
+  if (fresh) at->second = test::oracle_frames(fx(name));
+  return at->second;
+}
+
 }  // namespace
 
 TEST_CASE("the matrix is there: every class of stream was generated") {
@@ -73,7 +82,7 @@ TEST_CASE("the matrix is there: every class of stream was generated") {
 TEST_CASE("last frame: bit-identical to the last frame of a full decode, on every cell") {
   for (const auto& name : matrix()) {
     CAPTURE(name);
-    auto frames = test::oracle_frames(fx(name));
+    const auto& frames = oracle(name);
     REQUIRE(!frames.empty());
     auto g = post::grab_last(fx(name));
     CHECK(test::frame_md5(*g.frame) == frames.back().md5);
@@ -83,7 +92,7 @@ TEST_CASE("last frame: bit-identical to the last frame of a full decode, on ever
 TEST_CASE("N-th frame from the end: bit-identical on every cell") {
   for (const auto& name : matrix()) {
     CAPTURE(name);
-    auto frames = test::oracle_frames(fx(name));
+    const auto& frames = oracle(name);
     for (int n : {2, 5, 13}) {
       if (frames.size() < std::size_t(n)) continue;
       CAPTURE(n);
@@ -96,7 +105,7 @@ TEST_CASE("N-th frame from the end: bit-identical on every cell") {
 TEST_CASE("frame at a time: the frame a full decode displays then, on every cell") {
   for (const auto& name : matrix()) {
     CAPTURE(name);
-    auto frames = test::oracle_frames(fx(name));
+    const auto& frames = oracle(name);
     auto times = oracle_times(fx(name));
     REQUIRE(frames.size() == times.size());
     const double end = times.back();

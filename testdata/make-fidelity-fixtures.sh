@@ -79,6 +79,9 @@ ff -f lavfi -i "$(plain 160x120 24 3)" -c:v libaom-av1 -cpu-used 8 -usage realti
 # --- MPEG-4 Part 2 with packed B-frames in AVI (DivX/Xvid): B-frames carry no pts
 ff -f lavfi -i "$(cuts 320x240 25)" -c:v libxvid -bf 2 -g 50 fi_xvid_packed.avi
 ff -f lavfi -i "$(cuts 320x240 25)" -c:v mpeg4 -bf 2 -g 50 -vtag DX50 fi_mpeg4_bframes.avi
+# an index that calls every frame a keyframe, for a decoder that does not track recovery
+cp fi_mpeg4_bframes.avi fi_mpeg4_keyflags_all.avi
+python3 "$here/avi-keyflags.py" fi_mpeg4_keyflags_all.avi all
 
 # --- all-intra
 ff -f lavfi -i "$(plain 320x240 25 2)" -c:v mjpeg -q:v 3 -pix_fmt yuvj422p fi_mjpeg.avi

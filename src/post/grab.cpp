@@ -52,6 +52,13 @@ void discard_other_streams(av::Input& in, int keep) {
     if (int(i) != keep) in->streams[i]->discard = AVDISCARD_ALL;
 }
 
+// Decoders that hold back every picture until it is recovered (see decode_from_here).
+bool tracks_recovery(const av::Decoder& dec) {
+  const AVCodecID id = dec->codec_id;
+  return (id == AV_CODEC_ID_H264 || id == AV_CODEC_ID_HEVC) && !(dec->flags & AV_CODEC_FLAG_OUTPUT_CORRUPT) &&
+         !(dec->flags2 & AV_CODEC_FLAG2_SHOW_ALL);
+}
+
 // What one pass of decoding showed about the frames it delivered.
 struct Pass {
   bool clean_start = true;   // the first frame delivered is a keyframe in the decoder's own judgement
@@ -73,11 +80,14 @@ struct Pass {
 //
 // The pass proves itself: a container may flag as a keyframe a picture that
 // is no clean random-access point (a non-IDR I-frame whose successors refer
-// back past it), and the decoder then conceals quietly. So the first frame
-// delivered must be a keyframe to the decoder, and no damage (see
-// av::Decoder::damage) may show from then on. With frame threads the
-// damage of one packet can be reported a few frames late, which only makes
-// the check stricter.
+// back past it, or any frame at all), and a decoder may then conceal quietly.
+// So no damage (see av::Decoder::damage) may show from the first frame
+// delivered on, and that frame must be a keyframe to the decoder -- unless
+// the decoder tracks recovery itself: FFmpeg's H.264 and HEVC decoders
+// deliver nothing before an IDR/IRAP, a recovery point's end (intra
+// refresh) or an I-frame no later frame can refer past, and report missing
+// references as errors. With frame threads the damage of one packet can be
+// reported a few frames late, which only makes the check stricter.
 //
 // Packets displayed before `skip_before` are decoded with non-reference
 // pictures skipped (nothing else depends on those), which saves much of a long
@@ -96,7 +106,7 @@ Pass decode_from_here(av::Input& in, av::Decoder& dec, bool after_key, const std
         if (!delivered) {
           delivered = true;
           pass.first_pts = frame->pts;
-          pass.clean_start = frame->key_frame != 0;
+          pass.clean_start = frame->key_frame != 0 || tracks_recovery(dec);
           damage_base = dec.damage();
         }
         if (av::Decoder::flagged(*frame)) pass.damaged = true;
@@ -208,18 +218,17 @@ int video_stream(const av::Input& in) {
 std::int64_t stream_start(const AVStream* st) { return st->start_time != AV_NOPTS_VALUE ? st->start_time : 0; }
 
 std::int64_t stream_end(const av::Input& in, const AVStream* st) {
-  if (av::duration_untrusted(in.get())) {
-    // No header states it, or only as a guess from the bitrate (which the
-    // stream's own duration then repeats): as far as the packets go.
-    const std::int64_t span = av::measure_stream_spans(in.path())[std::size_t(st->index)];
-    return span == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : stream_start(st) + span;
-  }
-  if (st->duration != AV_NOPTS_VALUE && st->duration > 0) return stream_start(st) + st->duration;
-  if (in->duration != AV_NOPTS_VALUE && in->duration > 0) {
+  // A guess from the bitrate (which the stream's own duration then repeats)
+  // is no end to seek to or take a percentage of.
+  const bool guessed = in->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;
+  if (!guessed && st->duration != AV_NOPTS_VALUE && st->duration > 0) return stream_start(st) + st->duration;
+  if (!guessed && in->duration != AV_NOPTS_VALUE && in->duration > 0) {
     std::int64_t start = in->start_time != AV_NOPTS_VALUE ? in->start_time : 0;
     return av_rescale_q(start + in->duration, AV_TIME_BASE_Q, st->time_base);
   }
-  return AV_NOPTS_VALUE;
+  // No header states it: as far as the packets go.
+  const std::int64_t span = av::measure_stream_spans(in.path())[std::size_t(st->index)];
+  return span == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : stream_start(st) + span;
 }
 
 std::int64_t frame_ticks(const av::Input& in, const AVStream* st) {

@@ -51,7 +51,11 @@ struct SeamReport {
 
 struct StitchResult {
   std::string path;
-  bool video_copied = false;
+  bool video_copied = false;     // every clip's video packets copied
+  // Clips (0-based) whose video was decoded and encoded again: those that
+  // differ from the first clip, each alone into the otherwise copied track,
+  // or all of them when the track cannot mix the two (reasons say why).
+  std::vector<int> video_reencoded_clips;
   bool audio_copied = false;
   bool has_audio = false;
   bool file_to_file = false;  // the copied packets' bytes went file to file (see StitchOptions)

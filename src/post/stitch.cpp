@@ -1,9 +1,10 @@
 // stitch: join clips into one +faststart mp4. Tracks are copied when every
-// clip's parameters allow it and re-encoded (the whole track: an mp4 track
-// carries one decoder configuration) when one clip differs; each clip gets a
-// chapter so the seams can be found again (the contact sheet marks them).
+// clip's parameters allow it; a clip whose video differs is re-encoded alone
+// into the copied track (post/inband_h264), or, where a track cannot mix
+// copied and re-encoded clips, the whole track is re-encoded. Each clip gets
+// a chapter so the seams can be found again (the contact sheet marks them).
 // Frames a clip repeats from the end of the one before (post/overlap) are
-// dropped from its head, which needs the re-encoded video track.
+// dropped from its head, which re-encodes that clip.
 // When every track is copied from plain mp4/mov clips, the packets' bytes go
 // file to file in the kernel while libavformat writes everything else.
 #include "seedreel/stitch.hpp"
@@ -13,6 +14,7 @@
 #include <cmath>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 
 extern "C" {
 #include <libavutil/opt.h>
@@ -24,8 +26,10 @@ extern "C" {
 #include "av/payload_ref.hpp"
 #include "av/picture.hpp"
 #include "post/grab.hpp"
+#include "post/inband_h264.hpp"
 #include "post/overlap.hpp"
 #include "post/stitch_chapters.hpp"
+#include "post/stitch_match.hpp"
 #include "post/stitch_tracks.hpp"
 #include "util/atomic_file.hpp"
 #include "util/interrupt.hpp"
@@ -35,15 +39,6 @@ namespace seedreel {
 namespace {
 
 using post::Clip;
-
-std::string name_of(const Clip& c, std::size_t i) {
-  return fmt::format("clip {} ({})", i + 1, std::filesystem::path(c.path).filename().string());
-}
-
-bool same_bytes(const AVCodecParameters* a, const AVCodecParameters* b) {
-  return a->extradata_size == b->extradata_size &&
-         (a->extradata_size == 0 || std::memcmp(a->extradata, b->extradata, std::size_t(a->extradata_size)) == 0);
-}
 
 // An mp4/mov header states every stream parameter except the few only the
 // bitstream tells (pixel format, profile, level; AAC profile and frame size),
@@ -63,7 +58,7 @@ bool shares_bitstream_config(const av::Input& in, const Clip& first) {
                         (p->codec_type != AVMEDIA_TYPE_VIDEO || (x->r_frame_rate.num > 0 && x->r_frame_rate.den > 0));
     return stated && p->codec_id == r->codec_id && p->width == r->width && p->height == r->height &&
            p->sample_rate == r->sample_rate && p->ch_layout.nb_channels == r->ch_layout.nb_channels &&
-           p->extradata_size > 0 && same_bytes(p, r);
+           p->extradata_size > 0 && post::same_bytes(p, r);
   };
   if (v < 0 || !same(in->streams[v], first.video)) return false;
   // Clip 0's audio is nullptr when it has none (or an unusable one).
@@ -81,82 +76,6 @@ void inherit_bitstream_fields(av::Input& in, int v, int a, const Clip& first) {
   };
   copy(in->streams[v]->codecpar, first.video->codecpar);
   if (a >= 0) copy(in->streams[a]->codecpar, first.audio->codecpar);
-}
-
-bool has_discarded_frames(const AVStream* st) {
-  const int n = avformat_index_get_entries_count(st);
-  for (int i = 0; i < n; ++i)
-    if (avformat_index_get_entry(const_cast<AVStream*>(st), i)->flags & AVINDEX_DISCARD_FRAME) return true;
-  return false;
-}
-
-std::string rate_text(AVRational r) { return r.den == 1 ? fmt::format("{} fps", r.num) : fmt::format("{:.3f} fps", av_q2d(r)); }
-
-// Why clip i's video cannot share a stream-copied track with clip 0's.
-std::vector<std::string> video_differences(const std::vector<Clip>& clips) {
-  std::vector<std::string> why;
-  const AVStream* ref = clips[0].video;
-  const AVCodecParameters* r = ref->codecpar;
-  AVRational ref_rate = av_guess_frame_rate(clips[0].in->get(), const_cast<AVStream*>(ref), nullptr);
-  for (std::size_t i = 0; i < clips.size(); ++i) {
-    const AVStream* st = clips[i].video;
-    const AVCodecParameters* p = st->codecpar;
-    std::vector<std::string> d;
-    if (i > 0) {
-      if (p->codec_id != r->codec_id)
-        d.push_back(fmt::format("codec {}, first clip {}", avcodec_get_name(p->codec_id), avcodec_get_name(r->codec_id)));
-      else if (p->profile != r->profile)
-        d.push_back(fmt::format("profile {}, first clip {}", p->profile, r->profile));
-      if (p->width != r->width || p->height != r->height)
-        d.push_back(fmt::format("size {}x{}, first clip {}x{}", p->width, p->height, r->width, r->height));
-      if (p->format != r->format) {
-        const char* a = av_get_pix_fmt_name(AVPixelFormat(p->format));
-        const char* b = av_get_pix_fmt_name(AVPixelFormat(r->format));
-        d.push_back(fmt::format("pixel format {}, first clip {}", a ? a : "?", b ? b : "?"));
-      }
-      AVRational rate = av_guess_frame_rate(clips[i].in->get(), const_cast<AVStream*>(st), nullptr);
-      if (av_cmp_q(rate, ref_rate) != 0)
-        d.push_back(fmt::format("frame rate {}, first clip {}", rate_text(rate), rate_text(ref_rate)));
-      if (av_cmp_q(st->time_base, ref->time_base) != 0)
-        d.push_back(fmt::format("time base {}/{}, first clip {}/{}", st->time_base.num, st->time_base.den,
-                                ref->time_base.num, ref->time_base.den));
-      if (clips[i].rotation != clips[0].rotation)
-        d.push_back(fmt::format("rotated {}°, first clip {}°", clips[i].rotation, clips[0].rotation));
-      if (d.empty() && !same_bytes(p, r)) d.push_back("different decoder configuration (extradata: SPS/PPS)");
-    }
-    if (has_discarded_frames(st)) d.push_back("its edit list hides frames, which a copied track cannot");
-    for (auto& x : d) why.push_back(name_of(clips[i], i) + ": " + x);
-  }
-  return why;
-}
-
-// Why the audio cannot be copied; empty when it can (or when no clip has audio).
-std::vector<std::string> audio_differences(const std::vector<Clip>& clips) {
-  std::vector<std::string> why;
-  const Clip* ref = nullptr;
-  for (const auto& c : clips)
-    if (c.audio) {
-      ref = &c;
-      break;
-    }
-  if (!ref) return why;
-  const AVCodecParameters* r = ref->audio->codecpar;
-  if (r->codec_id != AV_CODEC_ID_AAC)
-    why.push_back(fmt::format("{}: audio codec {} (copied audio must be AAC)", ref->path, avcodec_get_name(r->codec_id)));
-  for (std::size_t i = 0; i < clips.size(); ++i) {
-    const auto& c = clips[i];
-    if (!c.audio || &c == ref) continue;
-    const AVCodecParameters* p = c.audio->codecpar;
-    std::vector<std::string> d;
-    if (p->codec_id != r->codec_id) d.push_back(fmt::format("audio codec {}", avcodec_get_name(p->codec_id)));
-    if (p->sample_rate != r->sample_rate)
-      d.push_back(fmt::format("{} Hz audio, {} Hz before", p->sample_rate, r->sample_rate));
-    if (p->ch_layout.nb_channels != r->ch_layout.nb_channels)
-      d.push_back(fmt::format("{} audio channels, {} before", p->ch_layout.nb_channels, r->ch_layout.nb_channels));
-    if (d.empty() && (p->profile != r->profile || !same_bytes(p, r))) d.push_back("different AAC configuration");
-    for (auto& x : d) why.push_back(name_of(c, i) + ": " + x);
-  }
-  return why;
 }
 
 // An upper bound of the moov box for a copied video track: per sample at most
@@ -276,8 +195,8 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
 
   StitchResult result;
   result.path = out;
-  std::vector<std::string> video_why = video_differences(clips);
-  std::vector<std::string> audio_why = audio_differences(clips);
+  std::vector<std::vector<std::string>> video_why = post::video_differences(clips);  // per clip
+  std::vector<std::string> audio_why = post::audio_differences(clips);
 
   // Frames that repeat the previous clip's end, decided by the pictures
   // themselves: one duplicated frame, or with --overlap auto a whole echo.
@@ -295,18 +214,23 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     for (std::size_t i = 1; i < clips.size(); ++i) {
       echo[i] = post::find_echo(clips[i - 1].path, clips[i].path, search);
       if (echo[i].frames > 0)
-        video_why.push_back(fmt::format("{}: its first {} frame(s) ({:.0f} ms) repeat the previous clip's end "
-                                        "(PSNR {:.1f} dB); dropping frames needs re-encoding",
-                                        name_of(clips[i], i), echo[i].frames, echo[i].seconds * 1000, echo[i].psnr_db));
+        video_why[i].push_back(fmt::format("{}: its first {} frame(s) ({:.0f} ms) repeat the previous clip's end "
+                                           "(PSNR {:.1f} dB); dropping frames needs re-encoding",
+                                           post::name_of(clips[i], i), echo[i].frames, echo[i].seconds * 1000,
+                                           echo[i].psnr_db));
     }
   }
 
   const bool any_audio = std::any_of(clips.begin(), clips.end(), [](const Clip& c) { return c.audio != nullptr; });
-  bool copy_v = options.reencode != Reencode::always && video_why.empty();
+  std::vector<bool> redo;  // the clips whose video cannot be copied
+  for (const auto& w : video_why) redo.push_back(!w.empty());
+  const bool any_redo = std::find(redo.begin(), redo.end(), true) != redo.end();
+  bool copy_v = options.reencode != Reencode::always && !any_redo;  // the whole track
   bool copy_a = options.reencode != Reencode::always && audio_why.empty();
   if (options.reencode == Reencode::never && !(copy_v && copy_a)) {
     std::string all;
-    for (const auto& w : video_why) all += "; " + w;
+    for (const auto& c : video_why)
+      for (const auto& w : c) all += "; " + w;
     for (const auto& w : audio_why) all += "; " + w;
     throw Error(ErrorKind::validation, out, "cannot join without re-encoding" + all);
   }
@@ -315,6 +239,18 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   AVRational rate = av_guess_frame_rate(first.in->get(), const_cast<AVStream*>(first.video), nullptr);
   if (rate.num <= 0 || rate.den <= 0 || av_q2d(rate) > 240) rate = {24, 1};
 
+  // Re-encode only what must be: the clips that differ, each alone into the
+  // track the others are copied into, when that track stays valid;
+  // otherwise the whole track, and `whole` says why.
+  std::optional<post::InbandTarget> inband;
+  std::string whole;
+  if (options.reencode == Reencode::auto_ && any_redo) {
+    if (redo[0])
+      whole = post::name_of(first, 0) + " gives the copied track its parameters, so it cannot be re-encoded alone";
+    else
+      inband = post::plan_inband(first, rate, whole);
+  }
+
   // Planned clip durations, for the chapters (written with the header).
   std::vector<double> planned;
   for (std::size_t i = 0; i < clips.size(); ++i) {
@@ -322,7 +258,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     std::int64_t end = post::stream_end(*clips[i].in, st);
     double d = end == AV_NOPTS_VALUE ? 0 : double(end - post::stream_start(st)) * av_q2d(st->time_base);
     d -= echo[i].seconds;
-    if (!copy_v) d = std::round(d * av_q2d(rate)) / av_q2d(rate);
+    if (!copy_v && (!inband || redo[i])) d = std::round(d * av_q2d(rate)) / av_q2d(rate);
     planned.push_back(std::max(0.0, d));
   }
 
@@ -332,6 +268,8 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   std::unique_ptr<post::VideoTrack> video;
   if (copy_v) {
     video = post::copy_video(mux, first.video);
+  } else if (inband) {
+    video = post::copy_video(mux, first.video, &*inband, redo);
   } else {
     av::VideoSettings s;
     const bool turned = first.rotation == 90 || first.rotation == 270;
@@ -432,14 +370,22 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   result.audio_copied = any_audio && copy_a;
   result.has_audio = any_audio;
   result.file_to_file = payloads != nullptr;
-  if (!copy_v)
-    for (auto& w : video_why) result.reasons.push_back("video re-encoded: " + w);
+  if (inband) {
+    for (std::size_t i = 0; i < clips.size(); ++i)
+      for (auto& w : video_why[i]) result.reasons.push_back("video re-encoded for this clip only: " + w);
+  } else if (!copy_v) {
+    if (!whole.empty()) result.reasons.push_back("video re-encoded as one track: " + whole);
+    for (auto& c : video_why)
+      for (auto& w : c) result.reasons.push_back("video re-encoded: " + w);
+  }
+  for (std::size_t i = 0; i < clips.size(); ++i)
+    if (!copy_v && (!inband || redo[i])) result.video_reencoded_clips.push_back(int(i));
   if (any_audio && !copy_a)
     for (auto& w : audio_why) result.reasons.push_back("audio re-encoded: " + w);
   if (options.reencode == Reencode::always) result.reasons.push_back("re-encoded on request (--reencode always)");
   for (std::size_t i = 0; i < clips.size(); ++i)
     if (any_audio && !clips[i].audio)
-      result.reasons.push_back(name_of(clips[i], i) + ": no audio, filled with silence");
+      result.reasons.push_back(post::name_of(clips[i], i) + ": no audio, filled with silence");
   return result;
 }
 

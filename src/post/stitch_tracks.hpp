@@ -46,7 +46,11 @@ class AudioTrack {
   virtual double finish(double v_end) = 0;
 };
 
-std::unique_ptr<VideoTrack> copy_video(av::Muxer& mux, const AVStream* first);
+struct InbandTarget;
+// Copies every clip's packets, except the clips marked in `reencode`, which
+// are encoded alone to `inband` (post/inband_h264) into the same track.
+std::unique_ptr<VideoTrack> copy_video(av::Muxer& mux, const AVStream* first, const InbandTarget* inband = nullptr,
+                                       std::vector<bool> reencode = {});
 std::unique_ptr<VideoTrack> encode_video(av::Muxer& mux, const av::VideoSettings& settings);
 // nullptr when silence cannot be made in the copied stream's exact format.
 std::unique_ptr<AudioTrack> copy_audio(av::Muxer& mux, const AVStream* first);

@@ -1,0 +1,24 @@
+#pragma once
+// Whether clips can share a stream-copied track: what each clip's video and
+// audio differ in from the first clip's, said in words for the report.
+#include <string>
+#include <vector>
+
+#include "post/stitch_tracks.hpp"
+
+namespace seedreel::post {
+
+// "clip 3 (b.mp4)"
+std::string name_of(const Clip& c, std::size_t i);
+// Whether two streams' decoder configurations (extradata) are byte-identical.
+bool same_bytes(const AVCodecParameters* a, const AVCodecParameters* b);
+
+// Per clip, why its video packets cannot be copied into a track configured
+// by clip 0's (empty for a clip that can be copied; clip 0's own only when
+// its edit list hides frames). Each reason starts with the clip's name.
+std::vector<std::vector<std::string>> video_differences(const std::vector<Clip>& clips);
+
+// Why the audio cannot be copied; empty when it can (or when no clip has audio).
+std::vector<std::string> audio_differences(const std::vector<Clip>& clips);
+
+}  // namespace seedreel::post

@@ -1,0 +1,165 @@
+// stitch re-encodes only what must be: a clip whose video differs from the
+// first clip's (size, frame rate, pixel format, profile) is encoded alone
+// into the copied track, and every other clip's packets stay the clips' own
+// bytes. Checked with the ffmpeg CLI: a silent (and strict) decode, the
+// packets' MD5s, every decoded frame's format, the re-encoded clip's pictures
+// against its source (PSNR), frame counts and audio sync over ten seams.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <regex>
+#include <set>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "stitch_oracle.hpp"
+#include "support.hpp"
+
+using namespace seedreel::test::stitch;
+namespace test = seedreel::test;
+using nlohmann::json;
+
+namespace {
+
+std::string post(const std::string& name) { return test::fixture("post/" + name); }
+std::string seam(const std::string& name) { return test::fixture("seam/" + name); }
+std::string st(int i) {
+  char name[32];
+  std::snprintf(name, sizeof name, "st_%02d.mp4", i);
+  return post(name);
+}
+
+// A strict decode: any bitstream damage the decoder notices fails it.
+void decodes_strictly(const std::string& file) {
+  auto r = test::run({"ffmpeg", "-v", "error", "-err_detect", "+crccheck+bitstream+buffer+explode", "-i", file, "-f",
+                      "null", "-"});
+  CHECK(r.status == 0);
+  CHECK(r.err.empty());
+}
+
+// Every decoded video frame's "width,height,pix_fmt", from ffprobe.
+std::vector<std::string> frame_formats(const std::string& file) {
+  auto text = test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "frame=width,height,pix_fmt", "-of", "csv=p=0"});
+  std::vector<std::string> out;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) {
+    while (!line.empty() && line.back() == ',') line.pop_back();  // an empty side-data column
+    if (!line.empty()) out.push_back(line);
+  }
+  return out;
+}
+
+// Mean PSNR (dB) of `frames` output frames from `first` on against the
+// source clip brought to the output's format the way stitch does (fitted,
+// padded, frame rate).
+double psnr_against_source(const std::string& out, int first, int frames, const std::string& source, int w, int h,
+                           const std::string& rate) {
+  const std::string graph = fmt::format(
+      "[0:v]trim=start_frame={}:end_frame={},setpts=PTS-STARTPTS[a];"
+      "[1:v]scale={}:{}:force_original_aspect_ratio=decrease,pad={}:{}:(ow-iw)/2:(oh-ih)/2,fps={},format=yuv420p,"
+      "setpts=PTS-STARTPTS[b];[a]format=yuv420p[c];[c][b]psnr",
+      first, first + frames, w, h, w, h, rate);
+  auto r = test::run({"ffmpeg", "-hide_banner", "-nostdin", "-i", out, "-i", source, "-filter_complex", graph, "-f", "null", "-"});
+  std::smatch m;
+  const std::regex average("PSNR .* average:([0-9.]+|inf)");
+  if (r.status != 0 || !std::regex_search(r.err, m, average)) return 0;
+  return m[1] == "inf" ? 100 : std::stod(m[1]);
+}
+
+struct Expect {
+  std::vector<std::string> clips;
+  std::set<std::size_t> redone;  // 0-based
+  std::string rate = "24";       // the first clip's
+};
+
+// The output's video packets are the copied clips' own, in order, and the
+// re-encoded clips' frames (as many as their span holds at the first clip's
+// rate) are new packets, none of them their source's. Returns each clip's
+// first frame in the output.
+std::vector<int> copies_are_byte_identical(const std::string& out, const Expect& e) {
+  auto got = packet_hashes(out, "v");
+  const double rate = e.rate == "24" ? 24 : 30;
+  std::vector<int> starts;
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < e.clips.size(); ++i) {
+    CAPTURE(i);
+    starts.push_back(int(at));
+    auto theirs = packet_hashes(e.clips[i], "v");
+    if (e.redone.count(i)) {
+      const auto n = std::size_t(std::lround(video_seconds(e.clips[i]) * rate));
+      REQUIRE(at + n <= got.size());
+      for (std::size_t k = at; k < at + n; ++k) CHECK(std::find(theirs.begin(), theirs.end(), got[k]) == theirs.end());
+      at += n;
+    } else {
+      REQUIRE(at + theirs.size() <= got.size());
+      for (std::size_t k = 0; k < theirs.size(); ++k) CHECK(got[at + k] == theirs[k]);
+      at += theirs.size();
+    }
+  }
+  CHECK(at == got.size());
+  return starts;
+}
+
+void check_join(const std::string& out, const json& j, const Expect& e) {
+  std::vector<int> redone;
+  for (auto i : e.redone) redone.push_back(int(i) + 1);
+  CHECK(j["video_reencoded_clips"].get<std::vector<int>>() == redone);
+  CHECK(j["video_copied"] == false);
+  CHECK(test::ffprobe(out, {"-select_streams", "v:0", "-show_entries", "stream=codec_tag_string", "-of", "csv=p=0"}) == "avc3");
+  decodes_silently(out);
+  decodes_strictly(out);
+  const auto starts = copies_are_byte_identical(out, e);
+  // A second reading, frame by frame: every frame in the first clip's format, none missing.
+  const std::string format = test::ffprobe(e.clips[0], {"-select_streams", "v:0", "-show_entries",
+                                                        "stream=width,height,pix_fmt", "-of", "csv=p=0"});
+  auto frames = frame_formats(out);
+  int expected = 0;
+  for (std::size_t i = 0; i < e.clips.size(); ++i)
+    expected += e.redone.count(i) ? int(std::lround(video_seconds(e.clips[i]) * (e.rate == "24" ? 24 : 30)))
+                                  : frame_count(e.clips[i]);
+  CHECK(int(frames.size()) == expected);
+  CHECK(frame_count(out) == expected);
+  for (const auto& f : frames) CHECK(f == format);
+  // The re-encoded clips show their own pictures, in their place.
+  const int w = std::stoi(format), h = std::stoi(format.substr(format.find(',') + 1));
+  for (auto i : e.redone) {
+    const int n = (i + 1 < starts.size() ? starts[i + 1] : expected) - starts[i];
+    const double db = psnr_against_source(out, starts[i], n, e.clips[i], w, h, e.rate);
+    CAPTURE(i);
+    CHECK(db > 35);
+  }
+  CHECK(std::abs(audio_seconds(out) - video_seconds(out)) <= 1.0 / std::stod(e.rate));
+}
+
+}  // namespace
+
+TEST_CASE("a clip whose video differs is re-encoded alone; the others' packets stay byte for byte") {
+  struct Case {
+    const char* name;
+    Expect e;
+    const char* why;
+  };
+  const std::vector<Case> cases{
+      {"size", {{st(0), seam("sm_size.mp4"), st(1)}, {1}}, "size 640x360, first clip 320x240"},
+      {"pixel format", {{st(0), seam("sm_yuv444.mp4"), st(1)}, {1}}, "pixel format yuv444p, first clip yuv420p"},
+      {"profile", {{st(0), seam("sm_main.mp4"), st(1)}, {1}}, "profile Main, first clip High"},
+      {"fps 29.97 among 30", {{seam("sm_30_a.mp4"), seam("sm_2997.mp4"), seam("sm_30_b.mp4")}, {1}, "30"},
+       "frame rate 29.970 fps, first clip 30 fps"},
+  };
+  auto dir = test::temp_dir("seam-reencode");
+  for (const auto& c : cases) {
+    SUBCASE(c.name) {
+      std::string out = dir + "/" + c.name + ".mp4";
+      std::replace(out.begin(), out.end(), ' ', '_');
+      auto j = run_stitch(c.e.clips, out);
+      CAPTURE(j.dump());
+      CHECK(j["audio_copied"] == true);
+      const std::string reasons = j["reasons"].dump();
+      CHECK(reasons.find(std::string("video re-encoded for this clip only: clip 2 (")) != std::string::npos);
+      CHECK(reasons.find(c.why) != std::string::npos);
+      check_join(out, j, c.e);
+    }
+  }
+}

@@ -2,6 +2,7 @@
 // The ffmpeg CLI as the oracle for decoded frames: framemd5 of a full decode
 // (every frame, no rate conversion, no autorotation) against the MD5 of the
 // frame our code picked, computed the same way framemd5 does (packed planes).
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,31 @@ inline std::vector<OracleFrame> oracle_frames(const std::string& file) {
     if (cols.size() == 6) frames.push_back({std::stoll(cols[2]), cols[5]});
   }
   return frames;
+}
+
+// Display times (seconds from the video stream's start) of every frame of a
+// full decode, in output order, as ffprobe computes them. A frame without a
+// timestamp (packed B-frames, a program stream's last frames) is shown when
+// the one before it ends, as the ffmpeg CLI does.
+inline std::vector<double> oracle_times(const std::string& file) {
+  auto start_text =
+      ffprobe(file, {"-select_streams", "v:0", "-show_entries", "stream=start_time", "-of", "csv=p=0"});
+  double start = start_text.empty() || start_text == "N/A" ? 0.0 : std::stod(start_text);
+  auto text = ffprobe(file, {"-select_streams", "v:0", "-show_entries",
+                                   "frame=best_effort_timestamp_time,pkt_duration_time", "-of", "csv=p=0"});
+  std::vector<double> times;
+  std::istringstream in(text);
+  std::string line;
+  double next = 0;
+  while (std::getline(in, line)) {
+    if (line.empty()) continue;
+    auto comma = line.find(',');
+    std::string t = line.substr(0, comma), d = comma == std::string::npos ? "N/A" : line.substr(comma + 1);
+    double at = t == "N/A" ? next : std::stod(t) - start;
+    times.push_back(at);
+    next = at + (d == "N/A" || d.empty() ? 0.04 : std::stod(d));
+  }
+  return times;
 }
 
 inline std::string frame_md5(const AVFrame& f) {

@@ -32,31 +32,6 @@ std::vector<std::string> matrix() {
   return names;
 }
 
-// Display times (seconds from the video stream's start) of every frame of a
-// full decode, in output order, as ffprobe computes them. A frame without a
-// timestamp (packed B-frames, a program stream's last frames) is shown when
-// the one before it ends, as the ffmpeg CLI does.
-std::vector<double> oracle_times(const std::string& file) {
-  auto start_text =
-      test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "stream=start_time", "-of", "csv=p=0"});
-  double start = start_text.empty() || start_text == "N/A" ? 0.0 : std::stod(start_text);
-  auto text = test::ffprobe(file, {"-select_streams", "v:0", "-show_entries",
-                                   "frame=best_effort_timestamp_time,pkt_duration_time", "-of", "csv=p=0"});
-  std::vector<double> times;
-  std::istringstream in(text);
-  std::string line;
-  double next = 0;
-  while (std::getline(in, line)) {
-    if (line.empty()) continue;
-    auto comma = line.find(',');
-    std::string t = line.substr(0, comma), d = comma == std::string::npos ? "N/A" : line.substr(comma + 1);
-    double at = t == "N/A" ? next : std::stod(t) - start;
-    times.push_back(at);
-    next = at + (d == "N/A" || d.empty() ? 0.04 : std::stod(d));
-  }
-  return times;
-}
-
 // The ffmpeg CLI's full decode of a cell, once per run: every test case reads it.
 const std::vector<test::OracleFrame>& oracle(const std::string& name) {
   static std::map<std::string, std::vector<test::OracleFrame>> cache;
@@ -106,7 +81,7 @@ TEST_CASE("frame at a time: the frame a full decode displays then, on every cell
   for (const auto& name : matrix()) {
     CAPTURE(name);
     const auto& frames = oracle(name);
-    auto times = oracle_times(fx(name));
+    auto times = test::oracle_times(fx(name));
     REQUIRE(frames.size() == times.size());
     const double end = times.back();
     // Between frames (never on a boundary, where rounding would decide), near

@@ -20,18 +20,6 @@ namespace {
 
 std::string fx(const std::string& name) { return fixture("post/" + name); }
 
-// Display times (seconds from the first frame's stream start) of every frame of a full decode, in output order.
-std::vector<double> oracle_times(const std::string& file) {
-  auto start = std::stod(test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "stream=start_time", "-of", "csv=p=0"}));
-  auto text = test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "frame=best_effort_timestamp_time", "-of", "csv=p=0"});
-  std::vector<double> times;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line))
-    if (!line.empty()) times.push_back(std::stod(line) - start);
-  return times;
-}
-
 }  // namespace
 
 TEST_CASE("a thumbnail at a time is the frame a full decode displays at that time, bit for bit") {
@@ -39,7 +27,7 @@ TEST_CASE("a thumbnail at a time is the frame a full decode displays at that tim
                            "lf_editlist_end.mp4"}) {
     CAPTURE(name);
     auto frames = test::oracle_frames(fx(name));
-    auto times = oracle_times(fx(name));
+    auto times = test::oracle_times(fx(name));
     REQUIRE(frames.size() == times.size());
     for (double t : {0.0, 0.3, 1.0, 1.25, 1.3, 2.0, 2.49, 2.75, 2.999, 10.0}) {
       CAPTURE(t);

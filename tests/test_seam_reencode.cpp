@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <climits>
 #include <cmath>
 #include <regex>
 #include <set>
@@ -102,6 +103,14 @@ std::vector<int> copies_are_byte_identical(const std::string& out, const Expect&
   return starts;
 }
 
+// Every video packet is the clips' own, in order.
+void video_bytes_in_order(const std::string& out, const std::vector<std::string>& clips) {
+  std::vector<std::string> expected;
+  for (const auto& c : clips)
+    for (auto& h : packet_hashes(c, "v")) expected.push_back(h);
+  CHECK(packet_hashes(out, "v") == expected);
+}
+
 void check_join(const std::string& out, const json& j, const Expect& e) {
   std::vector<int> redone;
   for (auto i : e.redone) redone.push_back(int(i) + 1);
@@ -162,4 +171,125 @@ TEST_CASE("a clip whose video differs is re-encoded alone; the others' packets s
       check_join(out, j, c.e);
     }
   }
+}
+
+TEST_CASE("audio of another rate or channel count is re-encoded alone; the other clips' AAC frames stay theirs") {
+  auto dir = test::temp_dir("seam-audio");
+  const std::vector<std::string> clips{st(0), seam("sm_44k.mp4"), st(1), seam("sm_stereo.mp4"), post("st_noaudio.mp4"), st(2)};
+  const std::string out = dir + "/audio.mp4";
+  auto j = run_stitch(clips, out);
+  CAPTURE(j.dump());
+  CHECK(j["video_copied"] == true);
+  CHECK(j["audio_copied"] == false);
+  CHECK(j["audio_reencoded_clips"].get<std::vector<int>>() == std::vector<int>{2, 4});
+  const std::string reasons = j["reasons"].dump();
+  CHECK(reasons.find("audio re-encoded for this clip only: clip 2 (sm_44k.mp4): 44100 Hz audio") != std::string::npos);
+  CHECK(reasons.find("audio re-encoded for this clip only: clip 4 (sm_stereo.mp4): 2 audio channels") != std::string::npos);
+  CHECK(reasons.find("clip 5 (st_noaudio.mp4): no audio, filled with silence") != std::string::npos);
+  decodes_silently(out);
+  decodes_strictly(out);
+  CHECK(test::ffprobe(out, {"-select_streams", "a:0", "-show_entries", "stream=sample_rate,channels", "-of", "csv=p=0"}) ==
+        "48000,1");
+  // Copied clips: every AAC frame of theirs is in the output, in order, but
+  // the priming and a last frame overshooting the video; none of the
+  // re-encoded clips' own frames is.
+  auto got = packet_hashes(out, "a");
+  for (std::size_t i : {0u, 2u, 5u}) {
+    auto theirs = packet_hashes(clips[i], "a");
+    std::size_t found = 0, at = 0;
+    for (const auto& h : theirs) {
+      auto it = std::find(got.begin() + std::ptrdiff_t(at), got.end(), h);
+      if (it != got.end()) {
+        ++found;
+        at = std::size_t(it - got.begin()) + 1;
+      }
+    }
+    CAPTURE(i);
+    CHECK(found + 2 >= theirs.size());
+  }
+  for (std::size_t i : {1u, 3u})
+    for (const auto& h : packet_hashes(clips[i], "a")) CHECK(std::find(got.begin(), got.end(), h) == got.end());
+  // Each clip's tone starts within a frame of its video (silence for the clip without audio).
+  const std::vector<double> tones{300, 700, 350, 700, 0, 400};
+  auto samples = pcm(out);
+  double seam = 0;
+  for (std::size_t i = 0; i + 1 < clips.size(); ++i) {
+    seam += video_seconds(clips[i]);
+    const double heard = tone_switch(samples, seam, tones[i], tones[i + 1]);
+    CAPTURE(i);
+    CAPTURE(heard);
+    CHECK(std::abs(heard - seam) <= 1.0 / 24);
+  }
+  CHECK(std::abs(audio_seconds(out) - video_seconds(out)) <= 1.0 / 24);
+  video_bytes_in_order(out, clips);
+}
+
+TEST_CASE("ten seams, three clips' video and two clips' audio re-encoded alone: in sync at every seam") {
+  auto dir = test::temp_dir("seam-ten");
+  Expect e;
+  e.clips = {st(0),        seam("sm_size.mp4"),   st(2), seam("sm_44k.mp4"), st(4),  seam("sm_yuv444.mp4"),
+             st(6),        seam("sm_stereo.mp4"), post("st_noaudio.mp4"),     seam("sm_main.mp4"), st(10)};
+  e.redone = {1, 5, 9};
+  const std::vector<double> tones{300, 700, 400, 700, 500, 700, 600, 700, 0, 700, 800};
+  const std::string out = dir + "/ten.mp4";
+  auto j = run_stitch(e.clips, out);
+  CAPTURE(j.dump());
+  CHECK(j["audio_reencoded_clips"].get<std::vector<int>>() == std::vector<int>{4, 8});
+  REQUIRE(j["seams"].size() == 10);
+  check_join(out, j, e);
+
+  // Video decode order strictly rising across every seam.
+  auto dts = test::ffprobe(out, {"-select_streams", "v:0", "-show_entries", "packet=dts", "-of", "csv=p=0"});
+  std::istringstream in(dts);
+  long long last = LLONG_MIN;
+  int packets = 0;
+  for (std::string line; std::getline(in, line); ++packets) {
+    const long long d = std::stoll(line);
+    CHECK(d > last);
+    last = d;
+  }
+  CHECK(packets > 300);
+  // Each seam where the output says, and the audio's tone changes within a frame of it.
+  auto samples = pcm(out);
+  double seam = 0;
+  for (std::size_t k = 0; k < 10; ++k) {
+    seam += e.redone.count(k) ? std::round(video_seconds(e.clips[k]) * 24) / 24 : video_seconds(e.clips[k]);
+    CAPTURE(k);
+    CHECK(j["seams"][k]["video_start"].get<double>() == doctest::Approx(seam).epsilon(1e-6));
+    const double heard = tone_switch(samples, seam, tones[k], tones[k + 1]);
+    CAPTURE(heard);
+    CHECK(std::abs(heard - seam) <= 1.0 / 24);
+  }
+  CHECK(video_seconds(out) == doctest::Approx(seam + video_seconds(e.clips[10])).epsilon(1e-6));
+}
+
+TEST_CASE("HEVC cannot mix copied and re-encoded clips here: the whole track is re-encoded, and the output says why") {
+  auto dir = test::temp_dir("seam-hevc");
+  std::vector<std::string> clips;
+  for (const char* size : {"320x240", "640x360"}) {
+    clips.push_back(dir + "/hevc_" + size + ".mp4");
+    auto r = test::run({"ffmpeg", "-nostdin", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        std::string("testsrc2=size=") + size + ":rate=24:duration=1", "-c:v", "libx265", "-preset",
+                        "ultrafast", "-x265-params", "log-level=error", "-pix_fmt", "yuv420p", clips.back()});
+    REQUIRE(r.status == 0);
+  }
+  auto j = run_stitch(clips, dir + "/out.mp4");
+  CHECK(j["video_copied"] == false);
+  CHECK(j["video_reencoded_clips"].get<std::vector<int>>() == std::vector<int>{1, 2});
+  const std::string reasons = j["reasons"].dump();
+  CHECK(reasons.find("video re-encoded as one track: copied and re-encoded clips share an mp4 track only for H.264") !=
+        std::string::npos);
+  CHECK(reasons.find("video re-encoded: clip 2 (hevc_640x360.mp4): size 640x360") != std::string::npos);
+  decodes_silently(dir + "/out.mp4");
+  CHECK(frame_count(dir + "/out.mp4") == 48);
+}
+
+TEST_CASE("the human output names the clips re-encoded alone, per track") {
+  auto dir = test::temp_dir("seam-human");
+  auto r = test::run({test::program("seedreel"), "stitch", st(0), seam("sm_size.mp4"), seam("sm_44k.mp4"), "-o",
+                      dir + "/out.mp4"});
+  CHECK(r.status == 0);
+  CHECK(r.out.find("video copied, clip 2 re-encoded, audio copied, clip 3 re-encoded") != std::string::npos);
+  CHECK(r.out.find("video re-encoded for this clip only: clip 2 (sm_size.mp4): size 640x360, first clip 320x240") !=
+        std::string::npos);
 }

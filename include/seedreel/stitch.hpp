@@ -56,7 +56,12 @@ struct StitchResult {
   // differ from the first clip, each alone into the otherwise copied track,
   // or all of them when the track cannot mix the two (reasons say why).
   std::vector<int> video_reencoded_clips;
-  bool audio_copied = false;
+  bool video_mixed = false;      // copied, except video_reencoded_clips, each encoded alone
+  bool audio_copied = false;     // every clip's audio frames copied (silence added for clips without)
+  // The same for audio: the clips whose audio differs from the first audio
+  // clip's, each encoded alone into the copied stream, or all that have audio.
+  std::vector<int> audio_reencoded_clips;
+  bool audio_mixed = false;
   bool has_audio = false;
   bool file_to_file = false;  // the copied packets' bytes went file to file (see StitchOptions)
   // Why a track was re-encoded, one line per clip and reason ("clip 3 (b.mp4): size 640x360, first clip 320x240").

@@ -196,7 +196,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   StitchResult result;
   result.path = out;
   std::vector<std::vector<std::string>> video_why = post::video_differences(clips);  // per clip
-  std::vector<std::string> audio_why = post::audio_differences(clips);
+  std::vector<std::vector<std::string>> audio_why = post::audio_differences(clips);  // per clip
 
   // Frames that repeat the previous clip's end, decided by the pictures
   // themselves: one duplicated frame, or with --overlap auto a whole echo.
@@ -226,12 +226,16 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   for (const auto& w : video_why) redo.push_back(!w.empty());
   const bool any_redo = std::find(redo.begin(), redo.end(), true) != redo.end();
   bool copy_v = options.reencode != Reencode::always && !any_redo;  // the whole track
-  bool copy_a = options.reencode != Reencode::always && audio_why.empty();
+  std::vector<bool> audio_redo;  // the clips whose audio cannot be copied
+  for (const auto& w : audio_why) audio_redo.push_back(!w.empty());
+  const bool any_audio_redo = std::find(audio_redo.begin(), audio_redo.end(), true) != audio_redo.end();
+  bool copy_a = options.reencode != Reencode::always && !any_audio_redo;  // the whole track
   if (options.reencode == Reencode::never && !(copy_v && copy_a)) {
     std::string all;
     for (const auto& c : video_why)
       for (const auto& w : c) all += "; " + w;
-    for (const auto& w : audio_why) all += "; " + w;
+    for (const auto& c : audio_why)
+      for (const auto& w : c) all += "; " + w;
     throw Error(ErrorKind::validation, out, "cannot join without re-encoding" + all);
   }
 
@@ -281,16 +285,28 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     video = post::encode_video(mux, s);
   }
   std::unique_ptr<post::AudioTrack> audio;
+  bool audio_mixed = false;  // copied, with some clips re-encoded alone
+  std::string audio_whole;   // why the whole audio track is re-encoded though only some clips differ
   if (any_audio) {
     const Clip* with_audio = nullptr;
     for (const auto& c : clips)
       if (c.audio && !with_audio) with_audio = &c;
-    if (copy_a) {
-      audio = post::copy_audio(mux, with_audio->audio);
-      if (!audio) {
+    // The clips whose audio differs are encoded alone into the copied
+    // stream, unless the first audio clip, which configures it, is one.
+    const std::size_t ref = std::size_t(with_audio - clips.data());
+    if (options.reencode == Reencode::auto_ && !audio_redo[ref]) {
+      audio = post::copy_audio(mux, with_audio->audio, audio_redo);
+      if (audio) {
+        audio_mixed = any_audio_redo;
+      } else if (copy_a) {
         copy_a = false;
-        audio_why.push_back("silence for the gaps cannot be made in the clips' exact AAC configuration");
+        audio_whole = "silence for the gaps cannot be made in the clips' exact AAC configuration";
+      } else {
+        audio_whole = "frames of our AAC encoder would not be valid in the clips' exact AAC configuration";
       }
+    } else if (options.reencode == Reencode::auto_) {
+      audio_whole = post::name_of(*with_audio, ref) + " gives the copied audio its configuration, so it cannot be "
+                    "re-encoded alone";
     }
     if (!audio) {
       av::AudioSettings s;
@@ -369,6 +385,8 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   result.video_copied = copy_v;
   result.audio_copied = any_audio && copy_a;
   result.has_audio = any_audio;
+  result.video_mixed = inband.has_value();
+  result.audio_mixed = audio_mixed;
   result.file_to_file = payloads != nullptr;
   if (inband) {
     for (std::size_t i = 0; i < clips.size(); ++i)
@@ -380,8 +398,17 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   }
   for (std::size_t i = 0; i < clips.size(); ++i)
     if (!copy_v && (!inband || redo[i])) result.video_reencoded_clips.push_back(int(i));
-  if (any_audio && !copy_a)
-    for (auto& w : audio_why) result.reasons.push_back("audio re-encoded: " + w);
+  if (audio_mixed) {
+    for (auto& c : audio_why)
+      for (auto& w : c) result.reasons.push_back("audio re-encoded for this clip only: " + w);
+  } else if (any_audio && !copy_a) {
+    if (!audio_whole.empty()) result.reasons.push_back("audio re-encoded as one track: " + audio_whole);
+    for (auto& c : audio_why)
+      for (auto& w : c) result.reasons.push_back("audio re-encoded: " + w);
+  }
+  for (std::size_t i = 0; i < clips.size(); ++i)
+    if (clips[i].audio && ((audio_mixed && audio_redo[i]) || (!audio_mixed && !copy_a)))
+      result.audio_reencoded_clips.push_back(int(i));
   if (options.reencode == Reencode::always) result.reasons.push_back("re-encoded on request (--reencode always)");
   for (std::size_t i = 0; i < clips.size(); ++i)
     if (any_audio && !clips[i].audio)

@@ -7,7 +7,9 @@
 //   list hides; a clip stops when another frame would overshoot its video by
 //   more than half a frame, and a short or missing one is padded with silent
 //   frames. So every seam is within half a frame (10.7 ms at 48 kHz) and the
-//   error never adds up.
+//   error never adds up. A clip whose audio differs (rate, channels, codec)
+//   is encoded alone, to the copied stream's format, and its frames laid in
+//   the same way.
 // - encode: decoded samples cut to the clip's span by timestamp, resampled to
 //   one rate and layout, padded with silence to the exact sample where the
 //   clip's video ends, and encoded once as one AAC stream.
@@ -27,17 +29,120 @@ double on_video_timeline(const Clip& clip, std::int64_t pts) {
          double(stream_start(clip.video)) * av_q2d(clip.video->time_base);
 }
 
+// Pushes the part of `f` (starting at clip time t0) inside [from, to),
+// after silence for any gap before where it belongs in the output.
+void push_part(av::AudioConverter& conv, int rate, const AVFrame& f, double t0, double from, double to, double v_start) {
+  const std::int64_t a = std::max<std::int64_t>(0, std::llround((from - t0) * f.sample_rate));
+  const std::int64_t b = std::min<std::int64_t>(f.nb_samples, std::llround((to - t0) * f.sample_rate));
+  if (b <= a) return;
+  const std::int64_t want = std::llround((v_start + t0 + double(a) / f.sample_rate - from) * rate);
+  if (want > conv.samples_in() + 1) conv.push_silence(want - conv.samples_in());
+  if (a == 0 && b == f.nb_samples) {
+    conv.push(f);
+    return;
+  }
+  // A view of samples [a, b) sharing the decoded buffers.
+  av::FramePtr part = av::make_frame();
+  av::check(av_frame_ref(part.get(), &f), ErrorKind::input, "", "audio frame");
+  const int bytes = av_get_bytes_per_sample(AVSampleFormat(f.format));
+  const int channels = f.ch_layout.nb_channels;
+  if (av_sample_fmt_is_planar(AVSampleFormat(f.format))) {
+    for (int c = 0; c < channels; ++c) part->extended_data[c] += a * bytes;
+  } else {
+    part->extended_data[0] += a * bytes * channels;
+  }
+  part->nb_samples = int(b - a);
+  conv.push(*part);
+}
+
+// Decodes a clip's audio and pushes the part for its video span into
+// `conv`, which then ends at the span's end: samples [skip, skip + v_end -
+// v_start) of the clip's video timeline placed from output second v_start
+// (the converter's sample count is the output position), gaps and a missing
+// track filled with silence.
+void fill_span(av::AudioConverter& conv, int rate, const Clip& clip, std::vector<av::PacketPtr>& packets, double skip,
+               double v_start, double v_end) {
+  if (clip.audio && !packets.empty()) {
+    av::Decoder dec(*clip.in, clip.audio->index);
+    auto decoded = av::make_frame();
+    const double until = skip + (v_end - v_start);
+    auto drain = [&] {
+      while (dec.receive(decoded.get())) {
+        if (decoded->pts != AV_NOPTS_VALUE)
+          push_part(conv, rate, *decoded, on_video_timeline(clip, decoded->pts), skip, until, v_start);
+        av_frame_unref(decoded.get());
+      }
+    };
+    for (auto& p : packets) {
+      dec.send(p.get());
+      drain();
+    }
+    dec.send(nullptr);
+    drain();
+    conv.flush();
+  }
+  const std::int64_t target = std::llround(v_end * rate);
+  if (conv.samples_in() < target) conv.push_silence(target - conv.samples_in());
+}
+
+class EncodeAudio final : public AudioTrack {
+ public:
+  EncodeAudio(av::Muxer& mux, const av::AudioSettings& s)
+      : mux_(mux), enc_(av::Encoder::audio(s, mux.needs_global_header())), out_(mux.add_stream(enc_.get())),
+        conv_(enc_.get()), rate_(s.sample_rate), frame_(av::make_frame()) {}
+
+  double add_clip(const Clip& clip, std::vector<av::PacketPtr>& packets, double skip, double v_start,
+                  double v_end) override {
+    const std::int64_t begin = conv_.samples_in();
+    fill_span(conv_, rate_, clip, packets, skip, v_start, v_end);
+    encode_ready(false);
+    return double(begin) / rate_ - v_start;
+  }
+
+  double finish(double v_end) override {
+    conv_.flush();
+    const std::int64_t target = std::llround(v_end * rate_);
+    if (conv_.samples_in() < target) conv_.push_silence(target - conv_.samples_in());
+    encode_ready(true);
+    enc_.encode(nullptr, [&](AVPacket& p) { mux_.write(p, out_, enc_->time_base); });
+    return double(conv_.samples_in()) / rate_;
+  }
+
+ private:
+  void encode_ready(bool partial) {
+    while (conv_.pop(*frame_, partial)) enc_.encode(frame_.get(), [&](AVPacket& p) { mux_.write(p, out_, enc_->time_base); });
+  }
+
+  av::Muxer& mux_;
+  av::Encoder enc_;
+  int out_;
+  av::AudioConverter conv_;
+  int rate_;
+  av::FramePtr frame_;
+};
+
 class CopyAudio final : public AudioTrack {
  public:
-  CopyAudio(av::Muxer& mux, const AVStream* first, av::PacketPtr silence)
+  CopyAudio(av::Muxer& mux, const AVStream* first, av::PacketPtr silence, const av::AudioSettings& format,
+            std::vector<bool> reencode)
       : mux_(mux), out_(mux.add_copy(first)), rate_(first->codecpar->sample_rate),
-        frame_(first->codecpar->frame_size > 0 ? first->codecpar->frame_size : 1024), silence_(std::move(silence)) {}
+        frame_(first->codecpar->frame_size > 0 ? first->codecpar->frame_size : 1024), silence_(std::move(silence)),
+        format_(format), reencode_(std::move(reencode)) {}
 
   double add_clip(const Clip& clip, std::vector<av::PacketPtr>& packets, double skip, double v_start,
                   double v_end) override {
     const std::int64_t end = std::llround(v_end * rate_);
     const std::int64_t begin = pos_;
-    for (auto& p : packets) {
+    const bool encode = clip_ < reencode_.size() && reencode_[clip_];
+    ++clip_;
+    std::vector<av::PacketPtr> encoded;
+    if (encode) encoded = encode_alone(clip, packets, skip, v_end - v_start);
+    for (auto& p : encode ? encoded : packets) {
+      if (encode) {
+        if (pos_ + frame_ / 2 >= end) break;
+        place(*p);
+        continue;
+      }
       if (p->pts == AV_NOPTS_VALUE) continue;
       const double t = on_video_timeline(clip, p->pts);
       if (first_ && t < 0 && (p->flags & AV_PKT_FLAG_DISCARD)) {
@@ -72,6 +177,27 @@ class CopyAudio final : public AudioTrack {
   }
 
  private:
+  // The clip's audio for its span, encoded alone by the encoder whose
+  // silence is valid in this stream (so are its other frames), without its
+  // priming: the frames follow the previous clip's, which the decoder
+  // overlaps them with, as at any copied seam.
+  std::vector<av::PacketPtr> encode_alone(const Clip& clip, std::vector<av::PacketPtr>& packets, double skip,
+                                          double span) {
+    av::Encoder enc = av::Encoder::audio(format_, true);
+    av::AudioConverter conv(enc.get());
+    fill_span(conv, rate_, clip, packets, skip, 0, span);
+    std::vector<av::PacketPtr> out;
+    auto keep = [&](AVPacket& p) {
+      if (p.pts != AV_NOPTS_VALUE && p.pts < 0) return;
+      out.push_back(av::make_packet());
+      av_packet_move_ref(out.back().get(), &p);
+    };
+    av::FramePtr frame = av::make_frame();
+    while (conv.pop(*frame, true)) enc.encode(frame.get(), keep);
+    enc.encode(nullptr, keep);
+    return out;
+  }
+
   void place(AVPacket& p) {
     if (pending_) mux_.write(*pending_, out_, {1, rate_});
     else pending_ = av::make_packet();
@@ -89,89 +215,11 @@ class CopyAudio final : public AudioTrack {
   int rate_;
   int frame_;
   av::PacketPtr silence_, pending_;
+  av::AudioSettings format_;
+  std::vector<bool> reencode_;
+  std::size_t clip_ = 0;
   std::int64_t pos_ = 0;
   bool first_ = true;
-};
-
-class EncodeAudio final : public AudioTrack {
- public:
-  EncodeAudio(av::Muxer& mux, const av::AudioSettings& s)
-      : mux_(mux), enc_(av::Encoder::audio(s, mux.needs_global_header())), out_(mux.add_stream(enc_.get())),
-        conv_(enc_.get()), rate_(s.sample_rate), frame_(av::make_frame()) {}
-
-  double add_clip(const Clip& clip, std::vector<av::PacketPtr>& packets, double skip, double v_start,
-                  double v_end) override {
-    const std::int64_t begin = conv_.samples_in();
-    if (clip.audio && !packets.empty()) {
-      av::Decoder dec(*clip.in, clip.audio->index);
-      auto decoded = av::make_frame();
-      const double until = skip + (v_end - v_start);
-      auto drain = [&] {
-        while (dec.receive(decoded.get())) {
-          if (decoded->pts != AV_NOPTS_VALUE) push_part(*decoded, on_video_timeline(clip, decoded->pts), skip, until, v_start);
-          av_frame_unref(decoded.get());
-        }
-      };
-      for (auto& p : packets) {
-        dec.send(p.get());
-        drain();
-      }
-      dec.send(nullptr);
-      drain();
-      conv_.flush();
-    }
-    const std::int64_t target = std::llround(v_end * rate_);
-    if (conv_.samples_in() < target) conv_.push_silence(target - conv_.samples_in());
-    encode_ready(false);
-    return double(begin) / rate_ - v_start;
-  }
-
-  double finish(double v_end) override {
-    conv_.flush();
-    const std::int64_t target = std::llround(v_end * rate_);
-    if (conv_.samples_in() < target) conv_.push_silence(target - conv_.samples_in());
-    encode_ready(true);
-    enc_.encode(nullptr, [&](AVPacket& p) { mux_.write(p, out_, enc_->time_base); });
-    return double(conv_.samples_in()) / rate_;
-  }
-
- private:
-  // Pushes the part of `f` (starting at clip time t0) inside [from, to),
-  // after silence for any gap before where it belongs in the output.
-  void push_part(const AVFrame& f, double t0, double from, double to, double v_start) {
-    const std::int64_t a = std::max<std::int64_t>(0, std::llround((from - t0) * f.sample_rate));
-    const std::int64_t b = std::min<std::int64_t>(f.nb_samples, std::llround((to - t0) * f.sample_rate));
-    if (b <= a) return;
-    const std::int64_t want = std::llround((v_start + t0 + double(a) / f.sample_rate - from) * rate_);
-    if (want > conv_.samples_in() + 1) conv_.push_silence(want - conv_.samples_in());
-    if (a == 0 && b == f.nb_samples) {
-      conv_.push(f);
-      return;
-    }
-    // A view of samples [a, b) sharing the decoded buffers.
-    av::FramePtr part = av::make_frame();
-    av::check(av_frame_ref(part.get(), &f), ErrorKind::input, "", "audio frame");
-    const int bytes = av_get_bytes_per_sample(AVSampleFormat(f.format));
-    const int channels = f.ch_layout.nb_channels;
-    if (av_sample_fmt_is_planar(AVSampleFormat(f.format))) {
-      for (int c = 0; c < channels; ++c) part->extended_data[c] += a * bytes;
-    } else {
-      part->extended_data[0] += a * bytes * channels;
-    }
-    part->nb_samples = int(b - a);
-    conv_.push(*part);
-  }
-
-  void encode_ready(bool partial) {
-    while (conv_.pop(*frame_, partial)) enc_.encode(frame_.get(), [&](AVPacket& p) { mux_.write(p, out_, enc_->time_base); });
-  }
-
-  av::Muxer& mux_;
-  av::Encoder enc_;
-  int out_;
-  av::AudioConverter conv_;
-  int rate_;
-  av::FramePtr frame_;
 };
 
 // One AAC frame of silence from our encoder, if its stream header (the
@@ -212,10 +260,14 @@ av::PacketPtr silent_frame(const AVStream* like) {
 
 }  // namespace
 
-std::unique_ptr<AudioTrack> copy_audio(av::Muxer& mux, const AVStream* first) {
+std::unique_ptr<AudioTrack> copy_audio(av::Muxer& mux, const AVStream* first, std::vector<bool> reencode) {
   av::PacketPtr silence = silent_frame(first);
   if (!silence) return nullptr;
-  return std::make_unique<CopyAudio>(mux, first, std::move(silence));
+  av::AudioSettings format;
+  format.sample_rate = first->codecpar->sample_rate;
+  format.channels = first->codecpar->ch_layout.nb_channels;
+  if (first->codecpar->bit_rate >= 32000 && first->codecpar->bit_rate <= 512000) format.bitrate = first->codecpar->bit_rate;
+  return std::make_unique<CopyAudio>(mux, first, std::move(silence), format, std::move(reencode));
 }
 
 std::unique_ptr<AudioTrack> encode_audio(av::Muxer& mux, const av::AudioSettings& settings) {

@@ -71,8 +71,8 @@ std::vector<std::vector<std::string>> video_differences(const std::vector<Clip>&
   return why;
 }
 
-std::vector<std::string> audio_differences(const std::vector<Clip>& clips) {
-  std::vector<std::string> why;
+std::vector<std::vector<std::string>> audio_differences(const std::vector<Clip>& clips) {
+  std::vector<std::vector<std::string>> why(clips.size());
   const Clip* ref = nullptr;
   for (const auto& c : clips)
     if (c.audio) {
@@ -82,7 +82,8 @@ std::vector<std::string> audio_differences(const std::vector<Clip>& clips) {
   if (!ref) return why;
   const AVCodecParameters* r = ref->audio->codecpar;
   if (r->codec_id != AV_CODEC_ID_AAC)
-    why.push_back(fmt::format("{}: audio codec {} (copied audio must be AAC)", ref->path, avcodec_get_name(r->codec_id)));
+    why[std::size_t(ref - clips.data())].push_back(
+        fmt::format("{}: audio codec {} (copied audio must be AAC)", ref->path, avcodec_get_name(r->codec_id)));
   for (std::size_t i = 0; i < clips.size(); ++i) {
     const auto& c = clips[i];
     if (!c.audio || &c == ref) continue;
@@ -94,7 +95,7 @@ std::vector<std::string> audio_differences(const std::vector<Clip>& clips) {
     if (p->ch_layout.nb_channels != r->ch_layout.nb_channels)
       d.push_back(fmt::format("{} audio channels, {} before", p->ch_layout.nb_channels, r->ch_layout.nb_channels));
     if (d.empty() && (p->profile != r->profile || !same_bytes(p, r))) d.push_back("different AAC configuration");
-    for (auto& x : d) why.push_back(name_of(c, i) + ": " + x);
+    for (auto& x : d) why[i].push_back(name_of(c, i) + ": " + x);
   }
   return why;
 }

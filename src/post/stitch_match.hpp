@@ -18,7 +18,9 @@ bool same_bytes(const AVCodecParameters* a, const AVCodecParameters* b);
 // its edit list hides frames). Each reason starts with the clip's name.
 std::vector<std::vector<std::string>> video_differences(const std::vector<Clip>& clips);
 
-// Why the audio cannot be copied; empty when it can (or when no clip has audio).
-std::vector<std::string> audio_differences(const std::vector<Clip>& clips);
+// Per clip, why its audio cannot be copied into a stream configured by the
+// first audio clip's (that clip's own only when its codec is not AAC); all
+// empty when every clip's can (or when no clip has audio).
+std::vector<std::vector<std::string>> audio_differences(const std::vector<Clip>& clips);
 
 }  // namespace seedreel::post

@@ -52,8 +52,11 @@ struct InbandTarget;
 std::unique_ptr<VideoTrack> copy_video(av::Muxer& mux, const AVStream* first, const InbandTarget* inband = nullptr,
                                        std::vector<bool> reencode = {});
 std::unique_ptr<VideoTrack> encode_video(av::Muxer& mux, const av::VideoSettings& settings);
-// nullptr when silence cannot be made in the copied stream's exact format.
-std::unique_ptr<AudioTrack> copy_audio(av::Muxer& mux, const AVStream* first);
+// Copies every clip's AAC frames, except the clips marked in `reencode`,
+// whose audio is encoded alone into the same stream. nullptr when our
+// encoder's frames (silence for the gaps, re-encoded clips) would not be
+// valid in the copied stream's exact configuration.
+std::unique_ptr<AudioTrack> copy_audio(av::Muxer& mux, const AVStream* first, std::vector<bool> reencode = {});
 std::unique_ptr<AudioTrack> encode_audio(av::Muxer& mux, const av::AudioSettings& settings);
 
 }  // namespace seedreel::post

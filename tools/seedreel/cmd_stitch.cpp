@@ -41,24 +41,29 @@ const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream
         seams.push_back({{"clip", s.clip + 1}, {"video_start", s.video_start}, {"audio_offset", s.audio_offset},
                          {"dropped_duplicate", s.dropped_duplicate}, {"dropped_frames", s.dropped_frames},
                          {"dropped_ms", s.dropped_ms}, {"psnr_db", s.psnr_db}});
-      nlohmann::json redone = nlohmann::json::array();
-      for (int i : r.video_reencoded_clips) redone.push_back(i + 1);
+      auto numbers = [](const std::vector<int>& clips) {
+        nlohmann::json n = nlohmann::json::array();
+        for (int i : clips) n.push_back(i + 1);
+        return n;
+      };
       nlohmann::json j{{"path", r.path},           {"video_copied", r.video_copied}, {"audio_copied", r.audio_copied},
-                       {"video_reencoded_clips", redone},
+                       {"video_reencoded_clips", numbers(r.video_reencoded_clips)},
+                       {"audio_reencoded_clips", numbers(r.audio_reencoded_clips)},
                        {"has_audio", r.has_audio}, {"file_to_file", r.file_to_file}, {"video_duration", r.video_duration},
                        {"audio_duration", r.audio_duration}, {"reasons", r.reasons}, {"seams", seams}};
       fmt::print("{}\n", j.dump(2));
     } else {
       // "copied", "re-encoded", or "copied, clips 2, 5 re-encoded" when only those were.
-      const std::size_t clips = r.seams.size() + 1;
-      std::string video = r.video_copied ? "copied" : "re-encoded";
-      if (!r.video_copied && r.video_reencoded_clips.size() < clips) {
+      auto track = [](bool copied, bool mixed, const std::vector<int>& redone) -> std::string {
+        if (copied) return "copied";
+        if (!mixed) return "re-encoded";
         std::vector<int> numbers;
-        for (int i : r.video_reencoded_clips) numbers.push_back(i + 1);
-        video = fmt::format("copied, clip{} {} re-encoded", numbers.size() > 1 ? "s" : "", fmt::join(numbers, ", "));
-      }
-      fmt::print("{}: {} clips, {:.3f} s; video {}, audio {}\n", r.path, clips, r.video_duration, video,
-                 !r.has_audio ? "none" : r.audio_copied ? "copied" : "re-encoded");
+        for (int i : redone) numbers.push_back(i + 1);
+        return fmt::format("copied, clip{} {} re-encoded", numbers.size() > 1 ? "s" : "", fmt::join(numbers, ", "));
+      };
+      fmt::print("{}: {} clips, {:.3f} s; video {}, audio {}\n", r.path, r.seams.size() + 1, r.video_duration,
+                 track(r.video_copied, r.video_mixed, r.video_reencoded_clips),
+                 !r.has_audio ? "none" : track(r.audio_copied, r.audio_mixed, r.audio_reencoded_clips));
       for (const auto& w : r.reasons) fmt::print("  {}\n", w);
       for (const auto& s : r.seams) {
         if (s.dropped_frames == 1)

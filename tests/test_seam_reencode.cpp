@@ -1,9 +1,11 @@
 // stitch re-encodes only what must be: a clip whose video differs from the
-// first clip's (size, frame rate, pixel format, profile) is encoded alone
-// into the copied track, and every other clip's packets stay the clips' own
-// bytes. Checked with the ffmpeg CLI: a silent (and strict) decode, the
-// packets' MD5s, every decoded frame's format, the re-encoded clip's pictures
-// against its source (PSNR), frame counts and audio sync over ten seams.
+// first clip's (size, frame rate, pixel format, profile, rotation) or whose
+// audio does (sample rate, channels) is encoded alone into the copied track,
+// and every other clip's packets stay the clips' own bytes. Checked with the
+// ffmpeg CLI: a silent (and strict) decode, the packets' MD5s, every decoded
+// frame's format, the re-encoded clip's pictures against its source (PSNR)
+// and the way up they are shown, frame counts and audio sync over ten seams;
+// and the whole-track fallback where a track cannot mix (HEVC).
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -292,4 +294,46 @@ TEST_CASE("the human output names the clips re-encoded alone, per track") {
   CHECK(r.out.find("video copied, clip 2 re-encoded, audio copied, clip 3 re-encoded") != std::string::npos);
   CHECK(r.out.find("video re-encoded for this clip only: clip 2 (sm_size.mp4): size 640x360, first clip 320x240") !=
         std::string::npos);
+}
+
+TEST_CASE("a rotated clip among unrotated ones is turned upright alone; a rotated first clip keeps its rotation") {
+  auto dir = test::temp_dir("seam-rotation");
+  // Stored 320x240 and shown turned 90°, 30 fps, no audio (see make-post-fixtures.sh).
+  const std::string turned = post("lf_rot90.mp4");
+  for (const bool first_turned : {false, true}) {
+    CAPTURE(first_turned);
+    Expect e;
+    e.clips = first_turned ? std::vector<std::string>{turned, st(0), st(1)} : std::vector<std::string>{st(0), turned, st(1)};
+    e.rate = first_turned ? "30" : "24";
+    e.redone = first_turned ? std::set<std::size_t>{1, 2} : std::set<std::size_t>{1};
+    const std::string out = dir + (first_turned ? "/turned_first.mp4" : "/turned_second.mp4");
+    auto j = run_stitch(e.clips, out);
+    CAPTURE(j.dump());
+    CHECK(j["reasons"].dump().find("rotated") != std::string::npos);
+    // The track keeps the first clip's display matrix.
+    CHECK(test::ffprobe(out, {"-select_streams", "v:0", "-show_entries", "stream_side_data=rotation", "-of", "csv=p=0"}) ==
+          (first_turned ? "-90" : ""));
+    decodes_strictly(out);
+    copies_are_byte_identical(out, e);
+    // The re-encoded clip's picture, as the ffmpeg CLI shows it (the track's
+    // rotation applied): upright, fitted inside the first clip's shape, the
+    // rest black: bars left and right of the portrait clip, above and below
+    // the landscape one.
+    const std::string pgm = test::run({"ffmpeg", "-v", "error", "-ss", "2.5", "-i", out, "-frames:v", "1", "-f",
+                                       "image2pipe", "-c:v", "pgm", "-"}).out;
+    int w = 0, h = 0, header = 0;
+    REQUIRE(std::sscanf(pgm.c_str(), "P5 %d %d 255%n", &w, &h, &header) == 2);
+    CHECK(w == (first_turned ? 240 : 320));
+    CHECK(h == (first_turned ? 320 : 240));
+    auto mean = [&](int x0, int y0, int x1, int y1) {
+      double sum = 0;
+      for (int y = y0; y < y1; ++y)
+        for (int x = x0; x < x1; ++x) sum += std::uint8_t(pgm[std::size_t(header + 1 + y * w + x)]);
+      return sum / ((x1 - x0) * (y1 - y0));
+    };
+    const double bar = first_turned ? mean(0, 0, w, 50) : mean(0, 0, 50, h);
+    const double picture = mean(w / 2 - 40, h / 2 - 40, w / 2 + 40, h / 2 + 40);
+    CHECK(bar < 20);
+    CHECK(picture > 40);
+  }
 }

@@ -72,9 +72,14 @@ std::optional<AvcC> read_avcc(const AVCodecParameters* p) {
       const std::size_t size = std::size_t(d[at] << 8 | d[at + 1]);
       at += 2;
       if (size < 2 || at + size > n) return std::nullopt;
-      Bits b(d + at + 1, size - 1);
-      if (kind == 0) b.skip(24);  // profile, constraint flags, level
-      const unsigned id = b.ue();
+      unsigned id = 256;
+      try {
+        Bits b(d + at + 1, size - 1);
+        if (kind == 0) b.skip(24);  // profile, constraint flags, level
+        id = b.ue();
+      } catch (const Error&) {
+        return std::nullopt;  // a malformed record: no mixed track, the whole one is re-encoded
+      }
       if (id > 255) return std::nullopt;
       c.used[id] = true;
       at += size;

@@ -1,9 +1,9 @@
 #pragma once
 // The two output tracks of a stitch, each written clip after clip: a copy
 // (in which a clip that differs can be re-encoded alone) or one re-encoded
-// stream. The video track decides where each clip
-// ends; the audio track then fills exactly that span, so audio never drifts
-// from video however many seams there are.
+// stream. The video track decides where each clip ends; the audio track then
+// fills exactly that span, so audio never drifts from video however many
+// seams there are.
 #include <memory>
 #include <string>
 #include <vector>

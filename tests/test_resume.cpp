@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -89,4 +90,82 @@ TEST_CASE("resume with no journal is not an error") {
   Run r = env.cli({"resume"});
   CHECK(r.status == 0);
   CHECK(r.out.find("nothing to resume") != std::string::npos);
+}
+
+TEST_CASE("nothing is paid for that could fail locally: a missing folder, a folder as output, an unwritable one") {
+  Env env;
+  const auto creates = [&] { return env.emu.requests("POST", "/v1/video/generations").size(); };
+  fs::create_directories(env.work + "/a-folder");
+  for (const std::string& out : {env.work + "/missing_dir/out.mp4", env.work + "/a-folder"}) {
+    CAPTURE(out);
+    for (const char* wait : {"--wait", "--no-wait"}) {
+      std::vector<std::string> args{"generate", "--prompt", "doomed", "-o", out};
+      if (std::string(wait) == "--no-wait") args.push_back(wait);
+      Run r = env.cli(args);
+      CHECK(r.status == 3);
+      CHECK(r.err.find("nothing was sent") != std::string::npos);
+    }
+  }
+  // A folder on which no file can be made: a read-only bind is out of reach
+  // for a test, but a file standing where the folder should be is not.
+  { std::ofstream(env.work + "/not-a-folder") << "x"; }
+  Run r = env.cli({"generate", "--prompt", "doomed", "-o", env.work + "/not-a-folder/out.mp4"});
+  CHECK(r.status == 3);
+  CHECK(creates() == 0);
+  CHECK(env.cli({"resume"}).out.find("nothing to resume") != std::string::npos);
+}
+
+TEST_CASE("a relative output is journaled absolute: resume from another folder writes where generate would have") {
+  Env env;
+  fs::create_directories(env.work + "/here");
+  fs::create_directories(env.work + "/elsewhere");
+  auto in = [&](const std::string& dir, const std::vector<std::string>& args, bool base = true) {
+    auto argv = env.argv(args, base);
+    argv.insert(argv.begin() + 1, "--chdir=" + dir);
+    return run(argv);
+  };
+  REQUIRE(in(env.work + "/here", {"generate", "--prompt", "relative", "--no-wait", "-o", "clip.mp4"}).status == 0);
+  Run r = in(env.work + "/elsewhere", {"resume", "--json"}, false);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(fs::exists(env.work + "/here/clip.mp4"));
+  CHECK_FALSE(fs::exists(env.work + "/elsewhere/clip.mp4"));
+}
+
+TEST_CASE("a rerun of the same generate takes over the journaled task instead of paying twice") {
+  Env env;
+  const auto creates = [&] { return env.emu.requests("POST", "/v1/video/generations").size(); };
+  const std::string out = env.work + "/same.mp4";
+  // The first run dies after the create (--no-wait leaves the task journaled, as a crash would).
+  REQUIRE(env.cli({"generate", "--prompt", "once", "--no-wait", "-o", out}).status == 0);
+  REQUIRE(creates() == 1);
+  Run again = env.cli({"generate", "--prompt", "once", "-o", out, "--json"});
+  REQUIRE_MESSAGE(again.status == 0, again.err);
+  CHECK(creates() == 1);
+  CHECK(json::parse(again.out)["adopted"] == true);
+  CHECK(again.err.find("took over task") != std::string::npos);
+  CHECK(fs::file_size(out) > 1000);
+  // Finished: nothing left to take over, so a third run is a new task; so is --new-task.
+  REQUIRE(env.cli({"generate", "--prompt", "once", "-o", out}).status == 0);
+  CHECK(creates() == 2);
+  REQUIRE(env.cli({"generate", "--prompt", "once", "--no-wait", "-o", out}).status == 0);
+  REQUIRE(env.cli({"generate", "--prompt", "once", "--new-task", "-o", out}).status == 0);
+  CHECK(creates() == 4);
+  // A different prompt to the same output is a different request.
+  REQUIRE(env.cli({"generate", "--prompt", "other", "-o", out}).status == 0);
+  CHECK(creates() == 5);
+}
+
+TEST_CASE("a rerun after a create whose answer was lost stops instead of paying twice") {
+  Env env;
+  env.emu.fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "malformed_json"}, {"count", 1}});
+  const std::string out = env.work + "/lost.mp4";
+  CHECK(env.cli({"generate", "--prompt", "lost", "-o", out}).status == 4);
+  const auto creates = env.emu.requests("POST", "/v1/video/generations").size();
+  Run again = env.cli({"generate", "--prompt", "lost", "-o", out});
+  CHECK(again.status == 1);
+  CHECK(again.err.find("may exist and be paid for") != std::string::npos);
+  CHECK(env.emu.requests("POST", "/v1/video/generations").size() == creates);
+  // Asked for explicitly, a new task is made.
+  CHECK(env.cli({"generate", "--prompt", "lost", "--new-task", "-o", out}).status == 0);
+  CHECK(env.emu.requests("POST", "/v1/video/generations").size() == creates + 1);
 }

@@ -98,18 +98,30 @@ Error task_error(const Task& task);
 std::string advice_for(const std::string& code);
 
 struct GenerateOptions {
-  std::string output;                // video path
+  std::string output;                // video path (journaled as an absolute path)
   bool retry_without_audio = false;  // resubmit once without audio on OutputAudioSensitiveContentDetected
   Journal* journal = nullptr;        // every created task recorded before it is polled
+  // A rerun of the same request to the same output takes over the task an
+  // earlier run journaled and did not finish instead of paying for another;
+  // an earlier create whose answer was lost stops the run (Error(validation)).
+  // False: always a new task.
+  bool adopt_journaled = false;
 };
 struct GenerateResult {
   Task task;
   std::string output;
   std::uint64_t bytes = 0;
   bool audio_dropped = false;
+  std::int64_t adopted_entry = 0;  // the journal entry taken over (0: a new task was created)
 };
-// Validates nothing: `body` comes from prepare(). Creates, journals, waits,
-// downloads; resubmits once without audio when asked.
+// Validates nothing: `body` comes from prepare(). Checks that the output can
+// be written, then creates (or adopts), journals, waits, downloads;
+// resubmits once without audio when asked.
 GenerateResult generate(Client& client, const Request& request, const std::string& body, const GenerateOptions& options);
+
+// Error(io) unless `output` can take the video once it is paid for: not a
+// folder, in a folder that exists and where a new file can be made (tried
+// for real, then removed). Nothing is sent before this passes.
+void check_output_before_paying(const std::string& output);
 
 }  // namespace seedreel

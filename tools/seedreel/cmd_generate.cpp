@@ -1,7 +1,9 @@
 // seedreel generate [--prompt T] [--first-frame F] [--last-frame F] [--ref-image F]... [--ref-video F]...
 //                   [--ref-audio F]... [--resolution P] [--ratio R] [--duration S] [--no-audio] [--web-search]
-//                   [--seed N] [--provider NAME] [--model M] [--base-url URL] [--dry-run] -o OUT.mp4
+//                   [--seed N] [--provider NAME] [--model M] [--base-url URL] [--dry-run] [--new-task] -o OUT.mp4
 // Validate, create, journal, poll, download: one paid generation, never lost.
+#include <filesystem>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -31,6 +33,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
     std::string first, last, output;
     std::vector<std::string> ref_images, ref_videos, ref_audios;
     bool no_audio = false, watermark = false, dry_run = false, retry_without_audio = false, no_wait = false;
+    bool new_task = false;
     std::optional<int> duration;
     std::optional<std::int64_t> seed;
     ApiFlags api;
@@ -55,6 +58,9 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
   sub.add_flag("--retry-without-audio", o->retry_without_audio,
                "If the audio is refused by moderation (OutputAudioSensitiveContentDetected), resubmit once without audio");
   sub.add_flag("--no-wait", o->no_wait, "Create the task, journal it, print its id and return");
+  sub.add_flag("--new-task", o->new_task,
+               "Pay for a new task even when an earlier run journaled this same request and output unfinished "
+               "(by default that task is taken over)");
   sub.add_option("-o,--output", o->output, "Where to write the video (.mp4)");
   add_api_flags(sub, o->api);
 
@@ -98,7 +104,12 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
     auto client = make_client(o->api, provider, ctx);
     Journal journal(journal_path(o->api));
     if (o->no_wait) {
-      auto entry = journal.begin(provider.name, provider.base_url, effective_model(r, provider), prepared.body, o->output);
+      std::string output = o->output;
+      if (!output.empty()) {
+        check_output_before_paying(output);
+        output = std::filesystem::absolute(output).lexically_normal().string();
+      }
+      auto entry = journal.begin(provider.name, provider.base_url, effective_model(r, provider), prepared.body, output);
       bool maybe = false;
       std::string id;
       try {
@@ -118,12 +129,19 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
     g.output = o->output;
     g.retry_without_audio = o->retry_without_audio;
     g.journal = &journal;
+    g.adopt_journaled = !o->new_task;
     GenerateResult result = generate(*client, r, prepared.body, g);
+    if (result.adopted_entry)
+      fmt::print(stderr,
+                 "seedreel: took over task {} that an earlier run journaled for this request and output (entry {}); "
+                 "nothing new was paid for (--new-task pays for another)\n",
+                 result.task.id, result.adopted_entry);
     if (result.audio_dropped) fmt::print(stderr, "seedreel: the audio was refused by moderation; generated again without audio\n");
     const auto& s = client->stats();
     if (ctx.json) {
       nlohmann::json j = {{"ok", true}, {"output", result.output}, {"bytes", result.bytes}, {"provider", provider.name},
                           {"mode", to_string(infer_mode(r))}, {"audio_dropped", result.audio_dropped},
+                          {"adopted", result.adopted_entry != 0},
                           {"task", task_json(result.task)},
                           {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes}, {"refreshes", s.refreshes}}}};
       fmt::print("{}\n", j.dump(2));

@@ -76,6 +76,14 @@ inline std::vector<double> oracle_times(const std::string& file) {
   return times;
 }
 
+// The index of the frame displayed at `t`: the last one whose time is not after it.
+inline std::size_t displayed_at(const std::vector<double>& times, double t) {
+  std::size_t want = 0;
+  for (std::size_t i = 0; i < times.size(); ++i)
+    if (times[i] <= t + 1e-9) want = i;
+  return want;
+}
+
 inline std::string frame_md5(const AVFrame& f) {
   int size = av_image_get_buffer_size(AVPixelFormat(f.format), f.width, f.height, 1);
   std::vector<std::uint8_t> buf(std::size_t(size > 0 ? size : 0));

@@ -90,9 +90,7 @@ TEST_CASE("frame at a time: the frame a full decode displays then, on every cell
     if (times.size() > 2) at.push_back((times[times.size() - 2] + end) / 2);
     for (double t : at) {
       CAPTURE(t);
-      std::size_t want = 0;
-      for (std::size_t i = 0; i < times.size(); ++i)
-        if (times[i] <= t + 1e-9) want = i;
+      const std::size_t want = test::displayed_at(times, t);
       auto g = post::grab_at(fx(name), t);
       CHECK(test::frame_md5(*g.frame) == frames[want].md5);
     }

@@ -11,10 +11,12 @@
 #include <nlohmann/json.hpp>
 
 #include "post/overlap.hpp"
+#include "stitch_oracle.hpp"
 #include "support.hpp"
 
 using namespace seedreel;
 using nlohmann::json;
+using seedreel::test::stitch::run_stitch;
 
 namespace {
 
@@ -30,16 +32,6 @@ int frame_count(const std::string& file) {
                                         "stream=nb_read_frames", "-of", "csv=p=0"}));
 }
 
-json run_stitch(const std::vector<std::string>& clips, const std::string& out, const std::vector<std::string>& extra) {
-  std::vector<std::string> argv{test::program("seedreel"), "stitch"};
-  argv.insert(argv.end(), clips.begin(), clips.end());
-  argv.insert(argv.end(), {"-o", out, "--json"});
-  argv.insert(argv.end(), extra.begin(), extra.end());
-  auto r = test::run(argv);
-  INFO(r.err);
-  REQUIRE(r.status == 0);
-  return json::parse(r.out);
-}
 
 void decodes_silently(const std::string& file) {
   auto r = test::run({"ffmpeg", "-v", "error", "-i", file, "-f", "null", "-"});

@@ -31,9 +31,7 @@ TEST_CASE("a thumbnail at a time is the frame a full decode displays at that tim
     REQUIRE(frames.size() == times.size());
     for (double t : {0.0, 0.3, 1.0, 1.25, 1.3, 2.0, 2.49, 2.75, 2.999, 10.0}) {
       CAPTURE(t);
-      std::size_t want = 0;
-      for (std::size_t i = 0; i < times.size(); ++i)
-        if (times[i] <= t + 1e-9) want = i;
+      const std::size_t want = test::displayed_at(times, t);
       auto g = post::grab_at(fx(name), t);
       CHECK(test::frame_md5(*g.frame) == frames[want].md5);
       CHECK(g.time == doctest::Approx(times[want]).epsilon(1e-6));

@@ -118,3 +118,17 @@ TEST_CASE("thumb bad input") {
   CHECK(st({fx("bad_truncated.mp4"), "-o", out}) == 3);
   CHECK_FALSE(fs::exists(out));
 }
+
+TEST_CASE("a time far past the end (1e15 s) is the last frame, without overflow") {
+  for (double t : {1e15, 1e300}) {
+    CAPTURE(t);
+    auto at = post::grab_at(fx("lf_bframes.mp4"), t);
+    auto last = post::grab_last(fx("lf_bframes.mp4"));
+    CHECK(test::frame_md5(*at.frame) == test::frame_md5(*last.frame));
+  }
+  auto dir = test::temp_dir("thumb-far");
+  auto r = test::run({test::program("seedreel"), "thumb", fx("lf_bframes.mp4"), "--at", "1e15", "-o", dir + "/far.png",
+                      "--json"});
+  REQUIRE(r.status == 0);
+  CHECK(nlohmann::json::parse(r.out)["time"].get<double>() == doctest::Approx(2.958).epsilon(0.001));
+}

@@ -6,6 +6,8 @@
 // the last frame, the N-th from the end, and the frame displayed at a time.
 #include <doctest/doctest.h>
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <filesystem>
 #include <map>
@@ -286,4 +288,26 @@ TEST_CASE("an animated AVIF with alpha, which libvips cannot read: its first fra
   std::size_t files = 0;
   for (const auto& e : fs::directory_iterator(dir)) files += e.path().filename().string().front() == '.' ? 100 : 1;
   CHECK(files == 2);  // the output and ref.png
+}
+
+TEST_CASE("a FIFO or a device is refused before it is opened, by every command that reads frames") {
+  auto dir = test::temp_dir("fidelity-fifo");
+  const std::string fifo = dir + "/clip.mp4";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  // Opening a FIFO with no writer would block for ever (and Ctrl-C with it).
+  const std::vector<std::vector<std::string>> commands = {
+      {"last-frame", fifo, "-o", dir + "/a.png"},
+      {"thumb", fifo, "--at", "1", "-o", dir + "/b.png"},
+      {"sheet", fifo, "-o", dir + "/c.png"},
+      {"stitch", fx("fi_vfr.mp4"), fifo, "-o", dir + "/d.mp4"},
+      {"last-frame", "/dev/zero", "-o", dir + "/e.png"},
+  };
+  for (auto argv : commands) {
+    CAPTURE(argv[0]);
+    argv.insert(argv.begin(), test::program("seedreel"));
+    auto r = test::run(argv);
+    CHECK(r.status == 3);
+    CHECK(r.err.find("not a regular file") != std::string::npos);
+  }
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 1);  // only the FIFO
 }

@@ -239,6 +239,7 @@ std::int64_t frame_ticks(const av::Input& in, const AVStream* st) {
 
 Grab grab_last(const std::string& path, int from_end) {
   if (from_end < 1) throw Error(ErrorKind::usage, path, "the frame index counts from the end: -1 is the last frame");
+  check_regular_input(path);
   {
     // An mp4/mov header states everything we need; probing other streams'
     // packets (avformat_find_stream_info) would only cost time.
@@ -311,6 +312,7 @@ Grab grab_last(const std::string& path, int from_end) {
 
 Grab grab_at(const std::string& path, double seconds) {
   if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::usage, path, "time must be >= 0");
+  check_regular_input(path);
   // The frame displayed at `target`: the highest timestamp not after it, found
   // by decoding in display order until one passes it.
   struct Found {
@@ -389,6 +391,14 @@ vips::VImage fit(const vips::VImage& image, int width, int height) {
   int w = std::max(1, int(std::lround(image.width() * s)));
   int h = std::max(1, int(std::lround(image.height() * s)));
   return image.resize(double(w) / image.width(), vips::VImage::option()->set("vscale", double(h) / image.height()));
+}
+
+void check_regular_input(const std::string& path) {
+  std::error_code ec;
+  const auto st = std::filesystem::status(path, ec);
+  if (ec || !std::filesystem::exists(st)) throw Error(ErrorKind::input, path, "no such file");
+  if (std::filesystem::is_directory(st)) throw Error(ErrorKind::input, path, "is a folder, not a video");
+  if (!std::filesystem::is_regular_file(st)) throw Error(ErrorKind::input, path, "not a regular file");
 }
 
 void check_image_output(const std::string& out, const std::vector<std::string>& inputs) {

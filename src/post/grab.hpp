@@ -61,6 +61,10 @@ Grab grab_last(const std::string& path, int from_end = 1);
 // timestamp not after it (the first frame before it, the last beyond the end).
 Grab grab_at(const std::string& path, double seconds);
 
+// Error(input) unless `path` is a regular file: a FIFO or device would block
+// the open (and Ctrl-C with it) or never end, so it is refused before opening.
+void check_regular_input(const std::string& path);
+
 // Error(usage) when `out` is not .png/.jpg/.jpeg/.webp or names one of `inputs`.
 void check_image_output(const std::string& out, const std::vector<std::string>& inputs);
 // Error(usage) when `options` cannot be written to `out` (quality outside

@@ -171,6 +171,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     if (ext != ".mp4" && ext != ".mov" && ext != ".m4v") throw Error(ErrorKind::usage, out, "the output must be .mp4, .mov or .m4v");
   }
   post::check_not_an_input(out, paths);
+  for (const auto& p : paths) post::check_regular_input(p);
 
   std::vector<Clip> clips;
   av::OpenOptions header_only;

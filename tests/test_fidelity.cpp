@@ -285,9 +285,7 @@ TEST_CASE("an animated AVIF with alpha, which libvips cannot read: its first fra
   CHECK(alpha.crop(0, 0, 180, 300).avg() == doctest::Approx(255).epsilon(0.01));
   CHECK(alpha.crop(220, 0, 180, 300).avg() == doctest::Approx(80).epsilon(0.05));
   // No temporary picture is left beside the output.
-  std::size_t files = 0;
-  for (const auto& e : fs::directory_iterator(dir)) files += e.path().filename().string().front() == '.' ? 100 : 1;
-  CHECK(files == 2);  // the output and ref.png
+  CHECK(std::distance(fs::directory_iterator(dir), fs::directory_iterator{}) == 2);  // the output and ref.png
 }
 
 TEST_CASE("a FIFO or a device is refused before it is opened, by every command that reads frames") {

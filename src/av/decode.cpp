@@ -21,9 +21,7 @@ Decoder::Decoder(const Input& in, int stream_index, int threads) : path_(in.path
   ctx_->thread_count = threads;
   ctx_->opaque = damage_.get();
   quiet_logging();  // installs the log hook that counts into damage_
-  AVRational rate = av_guess_frame_rate(const_cast<AVFormatContext*>(in.get()), const_cast<AVStream*>(stream_), nullptr);
-  if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
-  tick_ = std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), stream_->time_base));
+  tick_ = frame_ticks(in, stream_);
   check(avcodec_open2(ctx_.get(), codec, nullptr), ErrorKind::input, path_, "cannot open decoder");
 }
 

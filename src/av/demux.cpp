@@ -111,6 +111,12 @@ int rotation_of(const AVStream* stream) {
   return (cw + 45) / 90 * 90 % 360;
 }
 
+std::int64_t frame_ticks(const Input& in, const AVStream* stream) {
+  AVRational rate = av_guess_frame_rate(const_cast<AVFormatContext*>(in.get()), const_cast<AVStream*>(stream), nullptr);
+  if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
+  return std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), stream->time_base));
+}
+
 bool duration_untrusted(const AVFormatContext* ctx) {
   return ctx->duration == AV_NOPTS_VALUE || ctx->duration <= 0 ||
          ctx->duration_estimation_method == AVFMT_DURATION_FROM_BITRATE;

@@ -70,6 +70,10 @@ int rotation_of(const AVStream* stream);
 // Seconds of a stream's own duration; < 0 when the stream does not state it.
 double stream_seconds(const AVStream* stream);
 
+// One frame's duration in the stream's time base, from its frame rate (1/25 s
+// when unknown).
+std::int64_t frame_ticks(const Input& in, const AVStream* stream);
+
 // Whether the container's duration is only a guess from the bitrate or absent
 // (raw elementary streams, program streams without usable timestamps), and
 // not worth showing or computing with.

@@ -231,12 +231,6 @@ std::int64_t stream_end(const av::Input& in, const AVStream* st) {
   return span == AV_NOPTS_VALUE ? AV_NOPTS_VALUE : stream_start(st) + span;
 }
 
-std::int64_t frame_ticks(const av::Input& in, const AVStream* st) {
-  AVRational rate = av_guess_frame_rate(in.get(), const_cast<AVStream*>(st), nullptr);
-  if (rate.num <= 0 || rate.den <= 0) rate = {25, 1};
-  return std::max<std::int64_t>(1, av_rescale_q(1, av_inv_q(rate), st->time_base));
-}
-
 Grab grab_last(const std::string& path, int from_end) {
   if (from_end < 1) throw Error(ErrorKind::usage, path, "the frame index counts from the end: -1 is the last frame");
   check_regular_input(path);

@@ -52,8 +52,8 @@ std::int64_t stream_start(const AVStream* st);
 // End of a stream's own duration in its time base, from the container's when
 // unstated; AV_NOPTS_VALUE when neither is known.
 std::int64_t stream_end(const av::Input& in, const AVStream* st);
-// One frame's duration in the stream's time base (from the frame rate; 1/25 s if unknown).
-std::int64_t frame_ticks(const av::Input& in, const AVStream* st);
+// One frame's duration in the stream's time base (av/demux.hpp).
+using av::frame_ticks;
 
 // The `from_end`-th displayed frame counted from the end (1 = last).
 Grab grab_last(const std::string& path, int from_end = 1);

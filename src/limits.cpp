@@ -58,6 +58,11 @@ const MediaLimits kMediaLimits = [] {
 
 const MediaLimits& media_limits() { return kMediaLimits; }
 
+const ReadCaps& read_caps() {
+  static const ReadCaps caps;
+  return caps;
+}
+
 std::span<const ModelLimits> models() { return kModels; }
 
 const ModelLimits* find_model(std::string_view name) {

@@ -3,6 +3,7 @@
 // are values (Findings); failures to read, write or talk are Errors.
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace seedreel {
 
@@ -33,6 +34,10 @@ class Error : public std::runtime_error {
   std::string subject_;
   std::string reason_;
 };
+
+// The reason of the Error(io) for an output that exists and was not to be
+// replaced. The library names no flag; the CLI adds how to replace it.
+inline constexpr std::string_view output_exists_reason = "already exists";
 
 // The documented exit status for an error kind (see README "Exit status").
 int exit_status(ErrorKind kind) noexcept;

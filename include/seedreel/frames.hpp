@@ -15,6 +15,10 @@ struct ImageSaveOptions {
   // Bits per sample: 8, or 16 (PNG only) to keep a 10-bit or deeper source's
   // precision. 8 is the default because the API and most tools take 8-bit images.
   int depth = 8;
+  // false: an existing output is refused (Error(io), output_exists_reason)
+  // before any frame is decoded; the CLI's rule without --force. True (the
+  // default) replaces it: callers that own their folder, as the workflows do.
+  bool overwrite = true;
 };
 
 // How a frame was reached. Every fast path proves itself: the first frame it

@@ -1,6 +1,7 @@
 #pragma once
 // The Seedance API's numbers, as data. Every rule, conform target and
 // validation reads them from here; nothing else spells them out.
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -51,6 +52,24 @@ struct MediaLimits {
 };
 
 const MediaLimits& media_limits();
+
+// Not the API's: caps on what seedreel reads from outside (servers, files
+// from strangers), so a hostile answer or file cannot exhaust the stack,
+// memory or disk.
+struct ReadCaps {
+  // JSON nesting: nlohmann's parser recurses once per level, so a deep
+  // answer would overflow the stack; real answers nest 4-5 levels.
+  std::size_t json_depth = 64;
+  std::uint64_t answer_bytes = 16ull << 20;    // one API answer
+  std::uint64_t download_bytes = 4ull << 30;   // one result video (15 s at 1080p is ~100 MB)
+  std::uint64_t batch_file_bytes = 64ull << 20;  // one jobs file
+  // A downloaded video's duration may differ from the task's by this much
+  // (the larger of the two) before it is taken for the wrong file.
+  double duration_tolerance_s = 1.0;
+  double duration_tolerance_ratio = 0.1;
+};
+
+const ReadCaps& read_caps();
 
 // A model as a provider names it, with what differs per model.
 struct ModelLimits {

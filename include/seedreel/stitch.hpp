@@ -35,6 +35,9 @@ struct StitchOptions {
   // go file to file (copy_file_range) instead of through the demuxer and
   // muxer; false always takes them through memory (the output is the same).
   bool file_to_file = true;
+  // false: an existing output is refused (Error(io), output_exists_reason)
+  // before any clip is read; true (the default) replaces it.
+  bool overwrite = true;
 };
 
 struct SeamReport {

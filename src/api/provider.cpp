@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/api_key.hpp"
 #include "seedreel/error.hpp"
 #include "seedreel/limits.hpp"
 
@@ -237,8 +238,22 @@ Provider resolve_provider(const std::string& name_flag, const std::string& base_
   return *found;
 }
 
+void check_api_key(std::string_view key, const std::string& where) {
+  for (std::size_t i = 0; i < key.size(); ++i) {
+    auto c = static_cast<unsigned char>(key[i]);
+    if (c < 0x20 || c == 0x7f)
+      throw Error(ErrorKind::usage, where,
+                  fmt::format("the API key holds a control character (byte 0x{:02x} at position {}); a key is one line of "
+                              "printable text, and this one would add lines to the request's headers, so nothing was sent",
+                              c, i + 1));
+  }
+}
+
 std::string load_api_key() {
-  if (auto k = env("SEEDREEL_API_KEY"); !k.empty()) return k;
+  if (auto k = env("SEEDREEL_API_KEY"); !k.empty()) {
+    check_api_key(k, "SEEDREEL_API_KEY");
+    return k;
+  }
   std::string file = env("SEEDREEL_API_KEY_FILE");
   if (file.empty()) {
     if (config_dir().empty()) return "";
@@ -256,6 +271,7 @@ std::string load_api_key() {
   while (!key.empty() && (key.back() == '\r' || key.back() == ' ' || key.back() == '\t')) key.pop_back();
   while (!key.empty() && (key.front() == ' ' || key.front() == '\t')) key.erase(key.begin());
   if (key.empty()) throw Error(ErrorKind::usage, file, "the API key file is empty");
+  check_api_key(key, file);
   return key;
 }
 

@@ -72,6 +72,26 @@ char32_t next_code_point(std::string_view s, std::size_t& i) {
   return cp;
 }
 
+// Well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF),
+// as the JSON body must be.
+bool valid_utf8(std::string_view s) {
+  for (std::size_t i = 0; i < s.size();) {
+    auto b = static_cast<unsigned char>(s[i]);
+    int extra = b < 0x80 ? 0 : b >= 0xC2 && b <= 0xDF ? 1 : b >= 0xE0 && b <= 0xEF ? 2 : b >= 0xF0 && b <= 0xF4 ? 3 : -1;
+    if (extra < 0 || s.size() - i <= std::size_t(extra)) return false;
+    char32_t cp = extra == 0 ? b : b & (0x3F >> extra);
+    for (int k = 1; k <= extra; ++k) {
+      auto c = static_cast<unsigned char>(s[i + k]);
+      if ((c & 0xC0) != 0x80) return false;
+      cp = (cp << 6) | (c & 0x3F);
+    }
+    if ((extra == 2 && cp < 0x800) || (extra == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
+      return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
 bool is_cjk(char32_t cp) {
   return (cp >= 0x4E00 && cp <= 0x9FFF) || (cp >= 0x3400 && cp <= 0x4DBF) || (cp >= 0xF900 && cp <= 0xFAFF) ||
          (cp >= 0x20000 && cp <= 0x2FFFF);
@@ -195,6 +215,9 @@ void check_prompt(Collector& c, const Request& r, const Provider& p, Mode mode, 
           mode == Mode::text_to_video ? "text-to-video needs a prompt"
           : mode == Mode::video_extension ? "video extension needs a prompt"
                                           : fmt::format("{} requires a prompt", p.name));
+  if (!valid_utf8(r.prompt))
+    c.add("request.prompt_encoding", "", "invalid UTF-8", "UTF-8 text",
+          "the prompt is not valid UTF-8 (another encoding, or cut mid-character); save it as UTF-8");
   auto [cjk, words] = prompt_size(r.prompt);
   auto too_long = [&](int have, int max, const char* unit) {
     if (have > max)
@@ -222,6 +245,9 @@ void check_media(Collector& c, const Request& r, const Provider& p, std::span<co
     const auto& item = r.media[i];
     MediaKind kind = kind_of(item.role);
     int rank = order_rank(item.role);
+    if (source_kind(item.source) != SourceKind::local && !valid_utf8(item.source))
+      c.add("request.media_encoding", item.source, "invalid UTF-8", "UTF-8 text",
+            "a URL or asset ID goes into the body as it is written, and this one is not valid UTF-8");
     if (rank < prev_rank)
       c.add("request.order", item.source, to_string(item.role), "first_frame, last_frame, images, videos, audio",
             fmt::format("{} comes after a later kind; content order is text, images, videos, audio", to_string(item.role)));

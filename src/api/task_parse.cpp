@@ -3,10 +3,14 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <cmath>
 #include <span>
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "seedreel/limits.hpp"
+#include "util/json_guard.hpp"
 
 namespace seedreel {
 
@@ -68,6 +72,20 @@ std::string clip(std::string s, std::size_t n = 300) {
   return s;
 }
 
+// Seconds of video, from a number or a numeric string; 0 when absent or unreadable.
+double parse_seconds(const json* n) {
+  double v = 0;
+  if (n && n->is_number()) v = n->get<double>();
+  if (n && n->is_string()) {
+    try {
+      v = std::stod(n->get<std::string>());
+    } catch (...) {
+      v = 0;
+    }
+  }
+  return std::isfinite(v) && v > 0 ? v : 0;
+}
+
 [[noreturn]] void unknown_status(const std::string& subject, const std::string& word, const char* field) {
   throw Error(ErrorKind::api, subject, fmt::format("unknown task status '{}' in field '{}'", clip(word, 60), field));
 }
@@ -121,6 +139,7 @@ Task parse_content_array(const json& j, const std::string& subject) {
     t.video_url = str(*data, {"result_url"});
     if (t.video_url.empty()) t.video_url = str(*data, {"data", "content", "video_url"});
     t.last_frame_url = str(*data, {"data", "content", "last_frame_url"});
+    t.duration = parse_seconds(at(*data, {"data", "duration"}));  // the upstream Ark task's
     if (t.video_url.empty())
       throw Error(ErrorKind::api, subject, "task SUCCESS without a URL in 'data.result_url' or 'data.data.content.video_url'");
   } else if (t.status == TaskStatus::failed) {
@@ -139,6 +158,7 @@ Task parse_flat(const json& j, const std::string& subject) {
   if (t.status == TaskStatus::succeeded) {
     t.video_url = str(j, {"video_url"});
     if (t.video_url.empty()) throw Error(ErrorKind::api, subject, "task completed without 'video_url'");
+    t.duration = parse_seconds(at(j, {"actualDuration"}));
     json usage = json::object();
     if (const json* d = at(j, {"actualDuration"}); d && !d->is_null()) usage["actualDuration"] = *d;
     if (const json* k = at(j, {"totalTokens"}); k && !k->is_null()) usage["totalTokens"] = *k;
@@ -156,6 +176,7 @@ Task parse_ark(const json& j, const std::string& subject) {
     t.video_url = str(j, {"content", "video_url"});
     t.last_frame_url = str(j, {"content", "last_frame_url"});
     if (t.video_url.empty()) throw Error(ErrorKind::api, subject, "task succeeded without 'content.video_url'");
+    t.duration = parse_seconds(at(j, {"duration"}));
   }
   if (const json* e = at(j, {"error"}); e && e->is_object()) {
     t.error_code = str(*e, {"code"});
@@ -172,7 +193,9 @@ struct ApiProblem {
 
 ApiProblem read_problem(const std::string& body) {
   ApiProblem p;
-  json j = json::parse(body, nullptr, false);
+  // A body nested past the cap is quoted, never parsed (the parser recurses per level).
+  const auto& caps = read_caps();
+  json j = json_within(body, caps.json_depth, caps.answer_bytes) ? json::parse(body, nullptr, false) : json(nullptr);
   if (j.is_discarded() || !j.is_object()) {
     p.message = clip(body, 200);
     return p;

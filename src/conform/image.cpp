@@ -156,7 +156,12 @@ Conformed conform_image(const Job& job) {
         direct = image::scale_jpeg(m.path, out->temp_path(), {pl.content.width, pl.content.height, p.orientation, quality});
       bytes = direct ? *direct : image::save(render(format), out->temp_path(), format, quality);
     } catch (const vips::VError& e) {
-      throw Error(ErrorKind::input, m.path, "cannot decode: " + image::vips_message(e));
+      // Pixels are decoded inside the save, so its message names the temporary
+      // output even when the input is what failed: ask the input alone.
+      const std::string why = image::vips_message(e);
+      if (std::string bad = image::decode_failure(m.path); !bad.empty())
+        throw Error(ErrorKind::input, m.path, "unreadable: cut short or corrupt image data (" + bad + ")");
+      throw Error(ErrorKind::io, target.string(), "cannot write: " + why);
     }
     if (bytes < L.image_max_bytes || attempt >= 8) break;
     if (format == "jpeg" || format == "webp") {

@@ -2,9 +2,12 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
 #include <ctime>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string_view>
 
 #include <strings.h>
 #include <unistd.h>
@@ -70,6 +73,15 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   }
   s->written += len;
   return len;
+}
+
+// A size header's number; nullopt for anything else (a hostile header must
+// not throw inside a curl callback).
+std::optional<std::uint64_t> parse_size(std::string_view text) {
+  std::uint64_t v = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+  if (ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  return v;
 }
 
 // Lets Ctrl-C stop a transfer promptly.
@@ -203,6 +215,7 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
     std::uint64_t start;
     DownloadProgress* progress;
     bool restarted = false;
+    std::uint64_t announced = 0;  // a stated size over the cap
   } gate{&sink, c, 0, progress.have, &progress};
   curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(c, CURLOPT_HEADERDATA, &sink);
@@ -218,13 +231,22 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
       }
       if (g->status == 200) {
         auto it = g->sink->headers.find("content-length");
-        if (it != g->sink->headers.end()) g->progress->total = std::stoull(it->second);
+        if (it != g->sink->headers.end()) g->progress->total = parse_size(it->second).value_or(0);
       } else if (g->status == 206) {
         auto it = g->sink->headers.find("content-range");  // bytes a-b/total
         if (it != g->sink->headers.end()) {
           auto slash = it->second.rfind('/');
-          if (slash != std::string::npos && it->second.substr(slash + 1) != "*")
-            g->progress->total = std::stoull(it->second.substr(slash + 1));
+          if (slash != std::string::npos)
+            g->progress->total = parse_size(std::string_view(it->second).substr(slash + 1)).value_or(0);
+        }
+      }
+      if (g->status == 200 || g->status == 206) {
+        auto type = g->sink->headers.find("content-type");
+        g->progress->content_type = type == g->sink->headers.end() ? "" : type->second;
+        if (g->progress->total > g->sink->cap) {  // refused before a byte is written
+          g->announced = g->progress->total;
+          g->sink->over_cap = true;
+          return 0;
         }
       }
     }
@@ -239,7 +261,10 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode code = curl_easy_perform(c);
   if (sink.write_failed) throw TransportError("cannot write the downloaded bytes to disk", false, false);
-  if (sink.over_cap) throw TransportError(fmt::format("download larger than {} bytes", limits.max_download), false, false);
+  if (sink.over_cap)
+    throw TooLarge(gate.announced ? fmt::format("the download is {} bytes, over the {}-byte cap", gate.announced, limits.max_download)
+                                  : fmt::format("the download passed the {}-byte cap", limits.max_download),
+                   limits.max_download, gate.announced);
   long status = 0;
   curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
   if (code != CURLE_OK) {

@@ -11,14 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "seedreel/limits.hpp"
+
 namespace seedreel::http {
 
 struct Limits {
   double connect_timeout = 10;        // seconds
   double request_timeout = 60;        // seconds, whole request (API calls)
   double stall_timeout = 30;          // seconds without a byte aborts a download
-  std::uint64_t max_response = 16ull << 20;   // API response bodies
-  std::uint64_t max_download = 4ull << 30;    // result files
+  std::uint64_t max_response = read_caps().answer_bytes;  // API response bodies
+  std::uint64_t max_download = read_caps().download_bytes;  // result files
   long max_redirects = 5;
 };
 
@@ -51,6 +53,20 @@ class TransportError : public std::runtime_error {
   bool timed_out_;
 };
 
+// A body over its cap (Limits::max_response / max_download). For a download
+// whose Content-Length already says so, thrown before a byte is written.
+class TooLarge : public TransportError {
+ public:
+  TooLarge(std::string message, std::uint64_t cap, std::uint64_t announced)
+      : TransportError(std::move(message), false, false), cap_(cap), announced_(announced) {}
+  std::uint64_t cap() const noexcept { return cap_; }
+  std::uint64_t announced() const noexcept { return announced_; }  // the stated size, 0 when none was stated
+
+ private:
+  std::uint64_t cap_;
+  std::uint64_t announced_;
+};
+
 // Performs one request. Throws TransportError when there is no complete answer,
 // and TransportError too when the body passes limits.max_response.
 Response perform(const Request& request, const Limits& limits);
@@ -58,10 +74,12 @@ Response perform(const Request& request, const Limits& limits);
 // Streams `url` into `file` (already holding `offset` bytes of it), asking
 // for the rest with a Range header when offset > 0. Returns the HTTP status
 // (200/206 on success; the caller handles 403/404 as an expired URL).
-// Throws TransportError on a dropped connection (the file keeps what arrived).
+// Throws TransportError on a dropped connection (the file keeps what arrived),
+// TooLarge past limits.max_download.
 struct DownloadProgress {
   std::uint64_t have = 0;    // bytes in the file
   std::uint64_t total = 0;   // expected size when known (Content-Length / Content-Range), else 0
+  std::string content_type;  // of the last 200/206 answer ("" when none was given)
 };
 long download(const std::string& url, std::FILE* file, DownloadProgress& progress, const Limits& limits);
 

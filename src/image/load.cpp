@@ -60,6 +60,18 @@ vips::VImage load_scaled(const std::string& path, int width, int height, bool cr
   return vips::VImage::thumbnail(path.c_str(), width, opts);
 }
 
+std::string decode_failure(const std::string& path) {
+  init_vips();
+  try {
+    auto* opts = vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL)->set("fail_on", VIPS_FAIL_ON_ERROR);
+    (void)vips::VImage::new_from_file(path.c_str(), opts).avg();
+    return "";
+  } catch (const vips::VError& e) {
+    std::string why = vips_message(e);
+    return why.empty() ? "cannot decode" : why;
+  }
+}
+
 bool alpha_matters(const std::string& path) {
   vips::VImage small = load_scaled_box(path, 256);
   if (!small.has_alpha()) return false;

@@ -29,6 +29,11 @@ vips::VImage load_scaled(const std::string& path, int width, int height, bool cr
 // Whether the alpha channel of `path` has any pixel that is not fully opaque,
 // judged on a small shrink-on-load copy; false without alpha.
 bool alpha_matters(const std::string& path);
+// The decoder's complaint when `path` cannot be decoded to its last pixel,
+// "" when it can. libvips decodes lazily, so a cut file fails inside the
+// save with a message about the output; this tells the two apart (error
+// paths only: it decodes the whole image).
+std::string decode_failure(const std::string& path);
 
 // Cheap structural check that a JPEG or PNG was written to its end (EOI marker,
 // IEND chunk); true for other formats. A file that fails is decoded in full.

@@ -402,6 +402,11 @@ void check_image_output(const std::string& out, const std::vector<std::string>& 
   check_not_an_input(out, inputs);
 }
 
+void check_replaceable(const std::string& out, bool overwrite) {
+  std::error_code ec;
+  if (!overwrite && std::filesystem::exists(out, ec)) throw Error(ErrorKind::io, out, std::string(output_exists_reason));
+}
+
 void check_not_an_input(const std::string& out, const std::vector<std::string>& inputs) {
   std::error_code ec;
   for (const auto& in : inputs)
@@ -421,15 +426,22 @@ std::string checked_extension(const std::string& out, const ImageSaveOptions& op
   return ext;
 }
 
-void write_png_atomically(const image::PixelRows& rows, const std::string& out) {
-  AtomicFile file(out);
+AtomicFile::Existing existing(const ImageSaveOptions& options) {
+  return options.overwrite ? AtomicFile::Existing::overwrite : AtomicFile::Existing::refuse;
+}
+
+void write_png_atomically(const image::PixelRows& rows, const std::string& out, const ImageSaveOptions& options) {
+  AtomicFile file(out, existing(options));
   image::write_png(file.temp_path(), rows);
   file.commit();
 }
 
 }  // namespace
 
-void check_save_options(const std::string& out, const ImageSaveOptions& options) { checked_extension(out, options); }
+void check_save_options(const std::string& out, const ImageSaveOptions& options) {
+  checked_extension(out, options);
+  check_replaceable(out, options.overwrite);
+}
 
 void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options) {
   const std::string ext = checked_extension(out, options);
@@ -441,10 +453,10 @@ void save_image(const vips::VImage& image, const std::string& out, const ImageSa
       std::unique_ptr<void, void (*)(void*)> pixels(px.write_to_memory(&size), g_free);
       write_png_atomically({static_cast<const std::uint8_t*>(pixels.get()), px.width(), px.height(), px.bands(),
                             std::ptrdiff_t(px.width()) * px.bands()},
-                           out);
+                           out, options);
       return;
     }
-    AtomicFile file(out);
+    AtomicFile file(out, existing(options));
     // write_to_file takes ownership of the option set.
     auto* opt = vips::VImage::option()->set("strip", true);
     if (ext == ".webp")
@@ -462,7 +474,7 @@ void save_rgb(av::PackedRgb rgb, const std::string& out, const ImageSaveOptions&
   if (checked_extension(out, options) == ".png") {
     write_png_atomically({rgb.pixels.get(), rgb.width, rgb.height, rgb.bands,
                           std::ptrdiff_t(rgb.width) * rgb.pixel_bytes(), rgb.depth},
-                         out);
+                         out, options);
     return;
   }
   image::init_vips();

@@ -70,6 +70,8 @@ void check_image_output(const std::string& out, const std::vector<std::string>& 
 // Error(usage) when `options` cannot be written to `out` (quality outside
 // 1-100, a depth other than 8 or 16, 16 bits for anything but PNG).
 void check_save_options(const std::string& out, const ImageSaveOptions& options);
+// Error(io) with output_exists_reason when `out` exists and is not to be replaced.
+void check_replaceable(const std::string& out, bool overwrite);
 // Error(usage) when `out` names one of `inputs` (outputs never replace inputs).
 void check_not_an_input(const std::string& out, const std::vector<std::string>& inputs);
 

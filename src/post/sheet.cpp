@@ -53,6 +53,7 @@ vips::VImage mark_seam(vips::VImage tile, double at) {
 
 SheetResult contact_sheet(const std::string& video, const std::string& out, const SheetOptions& options) {
   post::check_image_output(out, {video});
+  post::check_save_options(out, options.save);
   post::check_regular_input(video);
   if (options.cols < 1 || options.rows < 1 || options.cols * options.rows > kMaxTiles)
     throw Error(ErrorKind::usage, "", fmt::format("the grid needs 1-{} tiles", kMaxTiles));

@@ -171,6 +171,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     if (ext != ".mp4" && ext != ".mov" && ext != ".m4v") throw Error(ErrorKind::usage, out, "the output must be .mp4, .mov or .m4v");
   }
   post::check_not_an_input(out, paths);
+  post::check_replaceable(out, options.overwrite);
   for (const auto& p : paths) post::check_regular_input(p);
 
   std::vector<Clip> clips;
@@ -267,7 +268,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
     planned.push_back(std::max(0.0, d));
   }
 
-  AtomicFile file(out);
+  AtomicFile file(out, options.overwrite ? AtomicFile::Existing::overwrite : AtomicFile::Existing::refuse);
   std::unique_ptr<av::PayloadSources> payloads;  // outlives the muxer
   av::Muxer mux(file.temp_path());
   std::unique_ptr<post::VideoTrack> video;

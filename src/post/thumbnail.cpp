@@ -118,6 +118,7 @@ double seconds_of(const std::string& path, const TimePoint& at) {
 
 FrameResult thumbnail(const std::string& video, const std::string& out, const ThumbOptions& options) {
   post::check_image_output(out, {video});
+  post::check_save_options(out, options.save);
   post::check_regular_input(video);
   if (options.window < 1) throw Error(ErrorKind::usage, "", "the smart window needs at least one frame");
   image::init_vips();

@@ -12,6 +12,8 @@
 
 #include "seedreel/batch.hpp"
 #include "seedreel/error.hpp"
+#include "seedreel/limits.hpp"
+#include "util/json_guard.hpp"
 
 namespace seedreel {
 
@@ -88,8 +90,18 @@ bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::str
 }  // namespace
 
 BatchFile read_batch(const std::string& path) {
+  // Checked before the first read: a FIFO or device would block or never end.
+  const auto& caps = read_caps();
+  std::error_code ec;
+  auto status = fs::status(path, ec);
+  if (!fs::exists(status)) throw Error(ErrorKind::input, path, "no such file");
+  if (!fs::is_regular_file(status)) throw Error(ErrorKind::input, path, "not a regular file (a jobs file is a text file)");
+  auto size = fs::file_size(path, ec);
+  if (!ec && size > caps.batch_file_bytes)
+    throw Error(ErrorKind::input, path,
+                fmt::format("{} bytes, over the {}-byte cap for a jobs file", size, caps.batch_file_bytes));
   std::ifstream in(path, std::ios::binary);
-  if (!in) throw Error(ErrorKind::input, path, fs::exists(path) ? "cannot be read" : "no such file");
+  if (!in) throw Error(ErrorKind::input, path, "cannot be read");
   BatchFile file;
   file.path = path;
   fs::path folder = fs::absolute(path).parent_path();
@@ -109,6 +121,10 @@ BatchFile read_batch(const std::string& path) {
     auto problem = [&](std::string rule, std::string message) { file.problems.push_back({line, std::move(rule), std::move(message)}); };
 
     json j;
+    if (!json_within(text, caps.json_depth, caps.batch_file_bytes)) {
+      problem("json", fmt::format("nested deeper than {} levels", caps.json_depth));
+      continue;
+    }
     try {
       j = json::parse(text);
     } catch (const json::parse_error& e) {

@@ -73,7 +73,7 @@ const Registration reg{20, "check", "Preflight: list every rule the files break,
     bool pass = findings.empty() && !unreadable;
     if (ctx.json) {
       nlohmann::json out = {{"ok", pass}, {"model", o->check.model}, {"files", files}, {"set", set}, {"findings", findings}};
-      fmt::print("{}\n", out.dump(2));
+      print_json(out);
     } else {
       print_table(rows);
       if (!findings.empty()) {

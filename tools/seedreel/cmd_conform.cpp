@@ -63,6 +63,8 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
     for (std::size_t i = 0; i < o->files.size(); ++i) inputs.push_back({o->files[i], roles[i]});
 
     auto results = conform(inputs, o->conform);
+    for (auto& r : results)
+      if (const auto* e = std::get_if<Error>(&r)) r = add_force_hint(*e);
 
     bool unreadable = false, failing = false;
     nlohmann::json files = nlohmann::json::array();
@@ -92,7 +94,7 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
     failing = failing || !set.empty();
     if (ctx.json) {
       nlohmann::json out = {{"ok", !failing && !unreadable}, {"outdir", o->conform.outdir}, {"files", files}, {"set", set}};
-      fmt::print("{}\n", out.dump(2));
+      print_json(out);
     } else {
       print_table(rows);
       std::vector<Row> still{{"RULE", "FILE", "ACTUAL", "ALLOWED", "WHY"}};

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "output.hpp"
 #include "seedreel/frames.hpp"
 
 namespace seedreel::cli {
@@ -15,7 +16,7 @@ nlohmann::json frame_json(const FrameResult& r) {
 
 void print_frame(const Context& ctx, const FrameResult& r) {
   if (ctx.json)
-    fmt::print("{}\n", frame_json(r).dump(2));
+    print_json(frame_json(r));
   else
     fmt::print("{}: frame at {:.3f} s, {}x{}{}, {}{}\n", r.path, r.time, r.width, r.height,
                r.rotation ? fmt::format(", rotated {}°", r.rotation) : "",
@@ -34,6 +35,7 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
     int index = -1;
     int quality = 90;
     int depth = 8;
+    bool force = false;
   };
   auto a = std::make_shared<Args>();
   sub.add_option("video", a->video, "Video file")->required();
@@ -43,12 +45,14 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
   sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100 (WebP 100 = lossless)")->check(CLI::Range(1, 100));
   sub.add_option("--depth", a->depth, "Bits per sample: 8 (default), or 16 for a PNG that keeps a 10-bit source's precision")
       ->check(CLI::IsMember({8, 16}));
+  sub.add_flag("--force", a->force, "Replace an existing output");
   return [a, &ctx] {
     LastFrameOptions o;
     o.from_end = -a->index;
     o.save.quality = a->quality;
     o.save.depth = a->depth;
-    print_frame(ctx, last_frame(a->video, a->out, o));
+    o.save.overwrite = a->force;
+    print_frame(ctx, with_force_hint([&] { return last_frame(a->video, a->out, o); }));
     return 0;
   };
 }};

@@ -66,7 +66,7 @@ const Registration reg{10, "probe", "Describe images, videos and audio from thei
                       m.kind == MediaKind::image ? "-" : human_seconds(m.media_duration()), details(m)});
     }
     if (ctx.json)
-      fmt::print("{}\n", out.dump(2));
+      print_json(out);
     else if (rows.size() > 1)
       print_table(rows);
     return failed ? exit_code::bad_input : exit_code::ok;

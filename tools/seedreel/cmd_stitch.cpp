@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "output.hpp"
 #include "seedreel/stitch.hpp"
 
 namespace seedreel::cli {
@@ -16,6 +17,7 @@ const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream
     std::vector<std::string> clips;
     std::string out, reencode = "auto", overlap = "off";
     StitchOptions o;
+    bool force = false;
   };
   auto a = std::make_shared<Args>();
   sub.add_option("clips", a->clips, "Clips in order")->required();
@@ -31,10 +33,12 @@ const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream
                  "PSNR (dB) from which a seam frame, or each frame of an echo, counts as repeated (default 32)")
       ->check(CLI::Range(10.0, 100.0));
   sub.add_option("--reencode", a->reencode, "auto: copy what can be copied (default); always; never: fail instead");
+  sub.add_flag("--force", a->force, "Replace an existing output");
   return [a, &ctx] {
     a->o.reencode = parse_reencode(a->reencode);
     a->o.overlap = parse_overlap(a->overlap);
-    StitchResult r = stitch(a->clips, a->out, a->o);
+    a->o.overwrite = a->force;
+    StitchResult r = with_force_hint([&] { return stitch(a->clips, a->out, a->o); });
     if (ctx.json) {
       nlohmann::json seams = nlohmann::json::array();
       for (const auto& s : r.seams)
@@ -51,7 +55,7 @@ const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream
                        {"audio_reencoded_clips", numbers(r.audio_reencoded_clips)},
                        {"has_audio", r.has_audio}, {"file_to_file", r.file_to_file}, {"video_duration", r.video_duration},
                        {"audio_duration", r.audio_duration}, {"reasons", r.reasons}, {"seams", seams}};
-      fmt::print("{}\n", j.dump(2));
+      print_json(j);
     } else {
       // "copied", "re-encoded", or "copied, clips 2, 5 re-encoded" when only those were.
       auto track = [](bool copied, bool mixed, const std::vector<int>& redone) -> std::string {

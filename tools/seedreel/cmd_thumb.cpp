@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "output.hpp"
 #include "seedreel/frames.hpp"
 
 namespace seedreel::cli {
@@ -18,6 +19,7 @@ const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or pe
     bool smart = false;
     int window = 100;
     int quality = 90;
+    bool force = false;
   };
   auto a = std::make_shared<Args>();
   sub.add_option("video", a->video, "Video file")->required();
@@ -27,6 +29,7 @@ const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or pe
   sub.add_option("--window", a->window, "Frames --smart examines (default 100)")->check(CLI::Range(1, 10000));
   sub.add_option("--size", a->size, "Fit inside WxH keeping the aspect: 320x, x240 or 320x240 (default: full size)");
   sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100")->check(CLI::Range(1, 100));
+  sub.add_flag("--force", a->force, "Replace an existing output");
   return [a, &ctx] {
     ThumbOptions o;
     if (!a->at.empty()) o.at = parse_time_point(a->at);
@@ -34,7 +37,8 @@ const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or pe
     o.smart = a->smart;
     o.window = a->window;
     o.save.quality = a->quality;
-    print_frame(ctx, thumbnail(a->video, a->out, o));
+    o.save.overwrite = a->force;
+    print_frame(ctx, with_force_hint([&] { return thumbnail(a->video, a->out, o); }));
     return 0;
   };
 }};

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 namespace seedreel::cli {
 
@@ -29,6 +30,17 @@ void print_table(const std::vector<Row>& rows) {
     std::fputs(line.c_str(), stdout);
     std::fputc('\n', stdout);
   }
+}
+
+void print_json(const nlohmann::json& j) {
+  std::string text = j.dump(2, ' ', false, nlohmann::json::error_handler_t::replace);
+  text += '\n';
+  std::fwrite(text.data(), 1, text.size(), stdout);
+}
+
+Error add_force_hint(const Error& e) {
+  if (e.kind() != ErrorKind::io || e.reason() != output_exists_reason) return e;
+  return Error(e.kind(), e.subject(), fmt::format("{} (use --force to overwrite)", e.reason()));
 }
 
 void print_error(const Error& e) { fmt::print(stderr, "seedreel: {}\n", e.what()); }

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "seedreel/error.hpp"
 
 namespace seedreel::cli {
@@ -12,6 +14,23 @@ namespace seedreel::cli {
 using Row = std::vector<std::string>;
 // Prints rows with columns padded to their widest cell (UTF-8 aware); the first row is the header.
 void print_table(const std::vector<Row>& rows);
+
+// Every --json result goes out through here: indented, and with invalid
+// UTF-8 (a file name in another encoding, a server's text) replaced by
+// U+FFFD instead of throwing and losing the whole result.
+void print_json(const nlohmann::json& j);
+
+// The library refuses an existing output without naming a flag; these add
+// the flag that lifts the refusal. Other errors pass as they are.
+Error add_force_hint(const Error& e);
+template <class F>
+auto with_force_hint(F&& run) -> decltype(run()) {
+  try {
+    return run();
+  } catch (const Error& e) {
+    throw add_force_hint(e);
+  }
+}
 
 // "seedreel: <subject>: <reason>" on stderr.
 void print_error(const Error& e);

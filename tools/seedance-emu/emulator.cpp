@@ -1,9 +1,15 @@
 #include "emulator.hpp"
 
 #include <httplib.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <utility>
 
+#include "guarded_json.hpp"
 #include "seedreel/limits.hpp"
 
 namespace seedance_emu {
@@ -11,6 +17,7 @@ namespace seedance_emu {
 namespace {
 
 thread_local bool t_drop = false;
+thread_local bool t_logged = false;  // settle_create logged this request before holding it
 
 // Sends the first half of `body` with the full Content-Length, then closes the
 // connection: what a client sees when a connection dies mid-answer.
@@ -48,6 +55,7 @@ ApiError default_fault_error(const Fault& f) {
 }
 
 // The URL's query only: httplib also merges form-encoded bodies into params.
+// A repeated key (filter.task_ids=a&filter.task_ids=b) becomes an array.
 nlohmann::json query_json(const httplib::Request& req) {
   nlohmann::json q = nlohmann::json::object();
   auto mark = req.target.find('?');
@@ -59,13 +67,52 @@ nlohmann::json query_json(const httplib::Request& req) {
     std::string pair = rest.substr(pos, amp == std::string::npos ? std::string::npos : amp - pos);
     if (!pair.empty()) {
       auto eq = pair.find('=');
-      q[httplib::detail::decode_url(pair.substr(0, eq), true)] =
-          eq == std::string::npos ? "" : httplib::detail::decode_url(pair.substr(eq + 1), true);
+      std::string key = httplib::detail::decode_url(pair.substr(0, eq), true);
+      std::string value = eq == std::string::npos ? "" : httplib::detail::decode_url(pair.substr(eq + 1), true);
+      if (!q.contains(key))
+        q[key] = value;
+      else if (q[key].is_array())
+        q[key].push_back(value);
+      else
+        q[key] = nlohmann::json::array({q[key], value});
     }
     if (amp == std::string::npos) break;
     pos = amp + 1;
   }
   return q;
+}
+
+int port_of(const sockaddr_storage& a) {
+  if (a.ss_family == AF_INET) return ntohs(reinterpret_cast<const sockaddr_in&>(a).sin_port);
+  if (a.ss_family == AF_INET6) return ntohs(reinterpret_cast<const sockaddr_in6&>(a).sin6_port);
+  return -1;
+}
+
+// httplib gives a handler no way to drop its connection, so this finds the
+// socket from the request's client to our port and shuts it: the client
+// sees the connection close before a byte of the answer, as when a proxy or
+// the network fails after the request went through.
+void shut_connection(const httplib::Request& req) {
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd", ec)) {
+    int fd = std::atoi(entry.path().filename().c_str());
+    sockaddr_storage peer{}, self{};
+    socklen_t peer_len = sizeof peer, self_len = sizeof self;
+    if (getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0) continue;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&self), &self_len) != 0) continue;
+    if (port_of(peer) == req.remote_port && port_of(self) == req.local_port) {
+      shutdown(fd, SHUT_RDWR);
+      return;
+    }
+  }
+}
+
+std::optional<Failure> take_moderation(Emulator& emu, const httplib::Request& req) {
+  auto f = emu.faults().take(req.method, req.path, [](FaultKind k) { return k == FaultKind::moderation; });
+  if (!f) return std::nullopt;
+  return Failure{f->code.empty() ? "OutputVideoSensitiveContentDetected" : f->code,
+                 f->message.empty() ? "The request failed because the output video may contain sensitive information"
+                                    : f->message};
 }
 
 }  // namespace
@@ -90,7 +137,7 @@ Emulator::Emulator(Options opts)
   // after): a client that sends its next request on the answer must find
   // this one already in the log, in order.
   svr.set_post_routing_handler([this](const httplib::Request& req, httplib::Response&) {
-    if (req.path.starts_with("/_emu/")) return;
+    if (req.path.starts_with("/_emu/") || std::exchange(t_logged, false)) return;
     log_.add(req.method, req.path, query_json(req), req.body, check_key(req));
   });
   // Routes that do not exist, and bodies over 64 MB, still answer in the dialect's shape.
@@ -133,6 +180,7 @@ void Emulator::stop() {
   {
     std::lock_guard lock(hold_mutex_);
     ++hold_epoch_;
+    stopping_ = true;  // a hold that starts after this returns at once
   }
   hold_wake_.notify_all();
   server_->stop();
@@ -148,15 +196,27 @@ void Emulator::reset() {
   hold_wake_.notify_all();
 }
 
+void Emulator::release() {
+  {
+    std::lock_guard lock(hold_mutex_);
+    ++release_epoch_;
+  }
+  hold_wake_.notify_all();
+}
+
 bool Emulator::check_key(const httplib::Request& req) const {
   if (opts_.api_key.empty()) return true;
   return req.get_header_value("Authorization") == "Bearer " + opts_.api_key;
 }
 
-void Emulator::hold(double seconds) {
+void Emulator::hold(double seconds, bool releasable) {
   std::unique_lock lock(hold_mutex_);
-  auto epoch = hold_epoch_;
-  hold_wake_.wait_for(lock, std::chrono::duration<double>(seconds), [&] { return hold_epoch_ != epoch; });
+  auto epoch = hold_epoch_, released = release_epoch_;
+  auto done = [&] { return stopping_ || hold_epoch_ != epoch || (releasable && release_epoch_ != released); };
+  if (seconds >= 0)
+    hold_wake_.wait_for(lock, std::chrono::duration<double>(seconds), done);
+  else
+    hold_wake_.wait(lock, done);
 }
 
 bool Emulator::apply_fault(const httplib::Request& req, httplib::Response& res) {
@@ -165,7 +225,7 @@ bool Emulator::apply_fault(const httplib::Request& req, httplib::Response& res) 
   Dialect d = dialect_for_path(req.path);
   switch (fault->kind) {
     case FaultKind::hang:
-      hold(opts_.hang_seconds);
+      hold(opts_.hang_seconds, false);
       send_error(res, d, {504, "RequestTimeout", "the request was held by a hang fault", ""});
       return true;
     case FaultKind::malformed_json:
@@ -191,6 +251,7 @@ bool Emulator::apply_fault(const httplib::Request& req, httplib::Response& res) 
 void Emulator::api(const char* method, const char* pattern, Handler h) {
   auto wrapped = [this, h = std::move(h)](const httplib::Request& req, httplib::Response& res) {
     t_drop = false;
+    t_logged = false;
     bool downloads = req.path.starts_with("/files/");  // presigned URLs carry no key
     if (!downloads && !check_key(req)) {
       send_error(res, dialect_for_path(req.path),
@@ -211,6 +272,14 @@ void Emulator::api(const char* method, const char* pattern, Handler h) {
 }
 
 std::optional<nlohmann::json> Emulator::json_body(const httplib::Request& req, httplib::Response& res, Dialect d) {
+  if (!parseable_body(req.body)) {
+    send_error(res, d,
+               {400, "InvalidParameter",
+                "The parameter `body` specified in the request is not valid: it nests deeper than " +
+                    std::to_string(kMaxJsonDepth) + " levels",
+                "body"});
+    return std::nullopt;
+  }
   auto body = nlohmann::json::parse(req.body, nullptr, false);
   if (body.is_discarded()) {
     send_error(res, d,
@@ -221,12 +290,25 @@ std::optional<nlohmann::json> Emulator::json_body(const httplib::Request& req, h
   return body;
 }
 
-std::optional<Failure> take_moderation(Emulator& emu, const httplib::Request& req) {
-  auto f = emu.faults().take(req.method, req.path, [](FaultKind k) { return k == FaultKind::moderation; });
-  if (!f) return std::nullopt;
-  return Failure{f->code.empty() ? "OutputVideoSensitiveContentDetected" : f->code,
-                 f->message.empty() ? "The request failed because the output video may contain sensitive information"
-                                    : f->message};
+std::string Emulator::create_task(const httplib::Request& req, Dialect d, Generation g) {
+  auto moderation = take_moderation(*this, req);
+  bool expires = g.service_tier == "flex" &&
+                 faults_.take(req.method, req.path, [](FaultKind k) { return k == FaultKind::task_expired; });
+  return tasks_.create(d, std::move(g), std::move(moderation), expires);
+}
+
+void Emulator::settle_create(const httplib::Request& req) {
+  auto f = faults_.take(req.method, req.path,
+                        [](FaultKind k) { return k == FaultKind::lose_answer || k == FaultKind::delay_answer; });
+  if (!f) return;
+  // Logged now: a client that sees the connection close, or a test that
+  // waits on the held answer, finds the create in the log already.
+  log_.add(req.method, req.path, query_json(req), req.body, check_key(req));
+  t_logged = true;
+  if (f->kind == FaultKind::lose_answer)
+    shut_connection(req);
+  else
+    hold(f->seconds > 0 ? f->seconds : -1, true);
 }
 
 bool take_unknown_status(Emulator& emu, const httplib::Request& req) {

@@ -51,16 +51,28 @@ class Emulator {
   FaultQueue& faults() noexcept { return faults_; }
   RequestLog& log() noexcept { return log_; }
   httplib::Server& server() noexcept { return *server_; }
-  // The request body as JSON, or an InvalidParameter answer (false).
+  // The request body as JSON, or an InvalidParameter answer (nullopt) for
+  // a body that is not JSON or nests deeper than kMaxJsonDepth (guarded_json.hpp).
   std::optional<nlohmann::json> json_body(const httplib::Request& req, httplib::Response& res, Dialect d);
+  // For create routes: makes the task with the faults aimed at its creation
+  // (moderation; task_expired for a flex task) and returns its id.
+  std::string create_task(const httplib::Request& req, Dialect d, Generation g);
+  // For create routes, once the answer is set: a lose_answer fault closes the
+  // connection without an answer; a delay_answer fault logs the request and
+  // holds the answer until release(), reset(), stop() or its `seconds`.
+  void settle_create(const httplib::Request& req);
   // Forgets faults and the request log, and lets held requests go.
   void reset();
+  // Lets the answers held by delay_answer faults go.
+  void release();
 
  private:
   bool check_key(const httplib::Request& req) const;
   // Answers the request with a queued request fault; false when none matches.
   bool apply_fault(const httplib::Request& req, httplib::Response& res);
-  void hold(double seconds);
+  // Waits `seconds` (negative: without end) or until reset()/stop(), and
+  // release() too when `releasable`.
+  void hold(double seconds, bool releasable);
 
   Options opts_;
   std::string base_url_;
@@ -72,7 +84,9 @@ class Emulator {
   std::unique_ptr<httplib::Server> server_;
   std::mutex hold_mutex_;
   std::condition_variable hold_wake_;
-  std::uint64_t hold_epoch_ = 0;
+  std::uint64_t hold_epoch_ = 0;     // bumped by reset() and stop()
+  std::uint64_t release_epoch_ = 0;  // bumped by release()
+  bool stopping_ = false;
 };
 
 // Set by a "drop" fault for the request being handled on this thread; the
@@ -91,8 +105,6 @@ void add_upload_routes(Emulator& emu);
 // Upstream Ark's task object (also the gateway's data.data).
 nlohmann::json ark_task_json(const TaskView& v, const std::string& status);
 std::string ark_status(Phase p);
-// A moderation fault for the task being created by this request.
-std::optional<Failure> take_moderation(Emulator& emu, const httplib::Request& req);
 // Whether an unknown_status fault applies to this poll.
 bool take_unknown_status(Emulator& emu, const httplib::Request& req);
 

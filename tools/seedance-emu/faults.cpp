@@ -6,7 +6,7 @@
 namespace seedance_emu {
 
 std::optional<FaultKind> parse_fault_kind(const std::string& s) {
-  static constexpr std::array<std::pair<const char*, FaultKind>, 12> kNames{{
+  static constexpr std::array<std::pair<const char*, FaultKind>, 15> kNames{{
       {"429", FaultKind::http429},
       {"500", FaultKind::http500},
       {"502", FaultKind::http502},
@@ -19,6 +19,9 @@ std::optional<FaultKind> parse_fault_kind(const std::string& s) {
       {"moderation", FaultKind::moderation},
       {"unknown_status", FaultKind::unknown_status},
       {"expire", FaultKind::expire},
+      {"task_expired", FaultKind::task_expired},
+      {"lose_answer", FaultKind::lose_answer},
+      {"delay_answer", FaultKind::delay_answer},
   }};
   for (const auto& [name, kind] : kNames)
     if (s == name) return kind;
@@ -26,7 +29,17 @@ std::optional<FaultKind> parse_fault_kind(const std::string& s) {
 }
 
 bool is_request_fault(FaultKind k) {
-  return k != FaultKind::moderation && k != FaultKind::unknown_status && k != FaultKind::expire;
+  switch (k) {
+    case FaultKind::moderation:
+    case FaultKind::unknown_status:
+    case FaultKind::expire:
+    case FaultKind::task_expired:
+    case FaultKind::lose_answer:
+    case FaultKind::delay_answer:
+      return false;
+    default:
+      return true;
+  }
 }
 
 void FaultQueue::add(Fault f) {

@@ -1,8 +1,9 @@
 #pragma once
 // Faults queued through POST /_emu/fault, each for the next `count` requests
 // whose method and path match. Request-level kinds (429, 500, 503, hang, drop,
-// malformed_json) are taken before routing; moderation is taken when a task is
-// created, unknown_status when a task is polled; expire acts at once.
+// malformed_json) are taken before routing; moderation, task_expired,
+// lose_answer and delay_answer are taken by a create route once the task
+// exists; unknown_status when a task is polled; expire acts at once.
 #include <mutex>
 #include <optional>
 #include <string>
@@ -10,7 +11,23 @@
 
 namespace seedance_emu {
 
-enum class FaultKind { http429, http500, http502, http503, http504, redirect_loop, hang, drop, malformed_json, moderation, unknown_status, expire };
+enum class FaultKind {
+  http429,
+  http500,
+  http502,
+  http503,
+  http504,
+  redirect_loop,
+  hang,
+  drop,
+  malformed_json,
+  moderation,
+  unknown_status,
+  expire,
+  task_expired,  // the next flex tasks created end `expired` (with "now": every unfinished task, at once)
+  lose_answer,   // the create makes its task, then the connection closes without an answer
+  delay_answer,  // the create makes its task, then its answer waits for /_emu/release
+};
 
 std::optional<FaultKind> parse_fault_kind(const std::string& s);
 bool is_request_fault(FaultKind k);  // handled before routing
@@ -23,6 +40,7 @@ struct Fault {
   int retry_after = 0;  // seconds; 0: no Retry-After header
   std::string code;     // error code to answer with ("" : the kind's default)
   std::string message;
+  double seconds = 0;  // delay_answer: hold at most this long (0: until released)
 };
 
 class FaultQueue {

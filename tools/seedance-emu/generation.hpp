@@ -20,6 +20,7 @@ struct Generation {
   bool return_last_frame = false;
   std::int64_t seed = -1;
   std::string service_tier = "default";
+  int execution_expires_after = 172800;  // seconds (Ark: 3600-259200)
   std::string mode;  // text_to_video, first_frame, first_last_frame, reference
   std::optional<Picture> first_frame;
   std::optional<Picture> last_frame;

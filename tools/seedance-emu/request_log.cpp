@@ -1,5 +1,7 @@
 #include "request_log.hpp"
 
+#include "guarded_json.hpp"
+
 namespace seedance_emu {
 
 namespace {
@@ -21,7 +23,7 @@ void shorten_strings(nlohmann::json& j) {
 
 void RequestLog::add(const std::string& method, const std::string& path, nlohmann::json query, const std::string& body,
                      bool auth_ok) {
-  nlohmann::json parsed = nlohmann::json::parse(body, nullptr, false);
+  nlohmann::json parsed = parse_guarded(body);
   if (parsed.is_discarded()) parsed = nullptr;
   shorten_strings(parsed);
   nlohmann::json entry{{"method", method},

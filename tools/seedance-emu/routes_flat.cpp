@@ -21,6 +21,7 @@ std::string flat_status(Phase p) {
       return "completed";
     case Phase::failed:
     case Phase::cancelled:
+    case Phase::expired:
       return "failed";
   }
   return "failed";
@@ -35,7 +36,7 @@ void add_flat_routes(Emulator& emu) {
     try {
       Generation g = validate_flat_request(*body, emu.assets());
       std::string model = g.model;
-      std::string id = emu.tasks().create(Dialect::flat, std::move(g), take_moderation(emu, req));
+      std::string id = emu.create_task(req, Dialect::flat, std::move(g));
       auto v = emu.tasks().view(id, emu.base_url());
       res.set_content(nlohmann::json{{"id", id},
                                      {"object", "video"},
@@ -44,6 +45,7 @@ void add_flat_routes(Emulator& emu) {
                                      {"status", "queued"}}
                           .dump(),
                       "application/json");
+      emu.settle_create(req);
     } catch (const ApiError& e) {
       send_error(res, Dialect::flat, e);
     }

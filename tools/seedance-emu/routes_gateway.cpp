@@ -20,13 +20,14 @@ std::string gateway_status(const TaskView& v) {
       return "SUCCESS";
     case Phase::failed:
     case Phase::cancelled:
+    case Phase::expired:
       return "FAILURE";
   }
   return "FAILURE";
 }
 
 nlohmann::json gateway_task_json(const TaskView& v, bool unknown_status) {
-  bool finished = v.phase == Phase::succeeded || v.phase == Phase::failed || v.phase == Phase::cancelled;
+  bool finished = v.phase != Phase::queued && v.phase != Phase::running;
   nlohmann::json data{{"task_id", v.id},
                       {"action", "generate"},
                       {"status", unknown_status ? "SUSPENDED" : gateway_status(v)},
@@ -57,7 +58,7 @@ void add_gateway_routes(Emulator& emu) {
     try {
       Generation g = validate_content_request(*body, Dialect::gateway, emu.assets());
       std::string model = g.model;
-      std::string id = emu.tasks().create(Dialect::gateway, std::move(g), take_moderation(emu, req));
+      std::string id = emu.create_task(req, Dialect::gateway, std::move(g));
       auto v = emu.tasks().view(id, emu.base_url());
       res.set_content(nlohmann::json{{"id", id},
                                      {"task_id", id},
@@ -68,6 +69,7 @@ void add_gateway_routes(Emulator& emu) {
                                      {"created_at", v ? v->created_at : 0}}
                           .dump(),
                       "application/json");
+      emu.settle_create(req);
     } catch (const ApiError& e) {
       send_error(res, Dialect::gateway, e);
     }

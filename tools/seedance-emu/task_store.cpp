@@ -31,7 +31,7 @@ TaskStore::TaskStore(RenderQueue& renderer, double task_seconds, double url_ttl)
       task_time_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(task_seconds))),
       url_ttl_(std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(url_ttl))) {}
 
-std::string TaskStore::create(Dialect d, Generation gen, std::optional<Failure> moderation) {
+std::string TaskStore::create(Dialect d, Generation gen, std::optional<Failure> moderation, bool expires) {
   Task t;
   t.id = new_task_id(d);
   t.dialect = d;
@@ -39,14 +39,16 @@ std::string TaskStore::create(Dialect d, Generation gen, std::optional<Failure> 
   t.gen.first_frame.reset();
   t.gen.last_frame.reset();
   t.job = std::make_shared<RenderJob>(std::move(gen));
-  t.job->skip = moderation.has_value();  // it fails at 100%: nothing to render
+  t.job->skip = moderation.has_value() || expires;  // it fails or expires: nothing to render
   t.created = Clock::now();
   t.created_unix = unix_now();
   t.moderation = std::move(moderation);
+  t.expires = expires;
   std::string id = t.id;
   auto job = t.job;
   {
     std::lock_guard lock(mutex_);
+    t.seq = ++next_seq_;
     tasks_.emplace(id, std::move(t));
   }
   if (!job->skip) renderer_.submit(job);
@@ -67,7 +69,44 @@ std::optional<TaskView> TaskStore::view(const std::string& id, const std::string
   std::lock_guard lock(mutex_);
   auto it = tasks_.find(id);
   if (it == tasks_.end()) return std::nullopt;
-  Task& t = it->second;
+  return view_locked(it->second, base_url);
+}
+
+std::vector<TaskView> TaskStore::list(Dialect d, std::int64_t since, const std::string& base_url) {
+  std::lock_guard lock(mutex_);
+  std::vector<Task*> picked;
+  for (auto& [id, t] : tasks_)
+    if (t.dialect == d && t.created_unix >= since) picked.push_back(&t);
+  std::sort(picked.begin(), picked.end(), [](const Task* a, const Task* b) {
+    return a->created_unix != b->created_unix ? a->created_unix > b->created_unix : a->seq > b->seq;
+  });
+  std::vector<TaskView> out;
+  out.reserve(picked.size());
+  for (Task* t : picked) out.push_back(view_locked(*t, base_url));
+  return out;
+}
+
+void TaskStore::expire_unfinished() {
+  std::lock_guard lock(mutex_);
+  for (auto& [id, t] : tasks_) {
+    if (t.cancelled || t.expired_unix) continue;
+    auto phase = view_locked(t, "").phase;
+    if (phase != Phase::queued && phase != Phase::running) continue;
+    t.expired_unix = unix_now();
+    t.job->skip = true;
+  }
+}
+
+bool TaskStore::backdate(const std::string& id, double seconds) {
+  std::lock_guard lock(mutex_);
+  auto it = tasks_.find(id);
+  if (it == tasks_.end()) return false;
+  it->second.created -= std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
+  it->second.created_unix -= std::int64_t(seconds);
+  return true;
+}
+
+TaskView TaskStore::view_locked(Task& t, const std::string& base_url) {
   TaskView v;
   v.id = t.id;
   v.dialect = t.dialect;
@@ -83,7 +122,13 @@ std::optional<TaskView> TaskStore::view(const std::string& id, const std::string
   auto elapsed = Clock::now() - t.created;
   double fraction = task_time_.count() > 0 ? double(elapsed.count()) / double(task_time_.count()) : 1.0;
   v.started_at = t.created_unix + std::int64_t(std::chrono::duration<double>(task_time_).count() * 0.2);
-  if (fraction < 0.2) {
+  if (t.expired_unix || (t.expires && fraction >= 1.0)) {
+    v.phase = Phase::expired;
+    if (t.expired_unix) v.updated_at = t.expired_unix;
+    v.failure = Failure{"TaskExpired", "The task was not run before its execution_expires_after deadline"};
+    return v;
+  }
+  if (fraction < 0.2 || t.expires) {  // an expiring task is never picked up
     v.phase = Phase::queued;
     v.not_started = fraction < 0.1;
     return v;
@@ -114,6 +159,7 @@ std::optional<TaskView> TaskStore::view(const std::string& id, const std::string
   }
   v.phase = Phase::succeeded;
   v.progress = 100;
+  if (base_url.empty()) return v;  // the phase only: mint no URL
   v.video_url = base_url + "/files/" + grant(t.video_token, t.job->video, "video/mp4") + "/" + t.id + ".mp4";
   if (t.gen.return_last_frame)
     v.last_frame_url =
@@ -127,14 +173,16 @@ TaskStore::Removal TaskStore::cancel_or_delete(const std::string& id) {
   if (it == tasks_.end()) return Removal::not_found;
   Task& t = it->second;
   auto elapsed = Clock::now() - t.created;
-  bool queued = !t.cancelled && double(elapsed.count()) < 0.2 * double(task_time_.count());
+  bool expired = t.expired_unix || (t.expires && elapsed >= task_time_);
+  bool queued = !t.cancelled && !expired && (t.expires || double(elapsed.count()) < 0.2 * double(task_time_.count()));
   if (queued) {
     t.cancelled = true;
     t.cancelled_unix = unix_now();
     t.job->skip = true;
     return Removal::cancelled;
   }
-  bool finished = t.cancelled || (elapsed >= task_time_ && (t.moderation || t.job->state != RenderJob::State::pending));
+  bool finished =
+      t.cancelled || expired || (elapsed >= task_time_ && (t.moderation || t.job->state != RenderJob::State::pending));
   if (!finished) return Removal::running;
   tasks_.erase(it);
   return Removal::deleted;

@@ -28,6 +28,22 @@ bool role_allowed(const MediaSlot& slot, const std::string& role) {
   return false;
 }
 
+// How long a task may wait in the queue before Ark gives up on it (flex
+// tiers wait longest); Ark's documented bounds.
+constexpr std::int64_t kMinExpiry = 3600, kMaxExpiry = 259200;
+
+int optional_expiry(const nlohmann::json& body, int fallback) {
+  auto it = body.find("execution_expires_after");
+  if (it == body.end() || it->is_null()) return fallback;
+  if (!it->is_number_integer())
+    invalid("execution_expires_after", "must be an integer number of seconds (3600-259200)");
+  bool too_big = it->is_number_unsigned() && it->get<std::uint64_t>() > std::uint64_t(kMaxExpiry);
+  auto v = it->get<std::int64_t>();
+  if (too_big || v < kMinExpiry || v > kMaxExpiry)
+    invalid("execution_expires_after", "must be 3600-259200 seconds, got " + it->dump());
+  return int(v);
+}
+
 void check_tools(const nlohmann::json& body, Generation& g) {
   auto it = body.find("tools");
   if (it == body.end() || it->is_null()) return;
@@ -147,6 +163,7 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   g.service_tier = rules::optional_enum(
       body, "service_tier", "default", [](const std::string& s) { return s == "default" || s == "flex"; },
       "default, flex");
+  g.execution_expires_after = optional_expiry(body, g.execution_expires_after);
   if (auto cb = body.find("callback_url"); cb != body.end() && !cb->is_null())
     if (!cb->is_string() || !is_http_url(cb->get<std::string>())) invalid("callback_url", "must be an http(s) URL");
   resolve_output_size(g);

@@ -1,6 +1,7 @@
-// seedreel resume against the real emulator: tasks journaled but never
-// downloaded are finished without a second create; failures are reported per
-// task; a create with no task id is listed, never resubmitted.
+// seedreel resume and reruns against the real emulator: tasks journaled but
+// never downloaded are finished without a second create; failures are
+// reported per task; a create whose answer was lost is settled by the
+// provider's list (Ark) or reported with the next step, never resubmitted blindly.
 #include <doctest/doctest.h>
 
 #include <filesystem>
@@ -70,19 +71,81 @@ TEST_CASE("resume reports a failed task with the generation status and keeps goi
   CHECK(r.out.find("nothing to resume") != std::string::npos);
 }
 
-TEST_CASE("a create whose answer was lost is listed, never resubmitted") {
+TEST_CASE("a lost create on a dialect that cannot list is reported with the next step, never resubmitted") {
   Env env;
   env.emu.fault({{"method", "POST"}, {"path_prefix", "/v1/video/generations"}, {"kind", "malformed_json"}, {"count", 1}});
   Run g = env.cli({"generate", "--prompt", "lost", "-o", env.work + "/lost.mp4"});
   CHECK(g.status == 4);
   auto creates = env.emu.requests("POST", "/v1/video/generations").size();
   Run r = env.cli({"resume", "--json"});
-  CHECK(r.status == 0);
+  CHECK(r.status == 1);
   auto out = json::parse(r.out);
   REQUIRE(out.size() == 1);
-  CHECK(out[0]["result"] == "no task id");
-  CHECK(r.err.find("no task id") != std::string::npos);
+  CHECK(out[0]["result"] == "error");
+  CHECK(r.err.find("cannot list its tasks") != std::string::npos);
+  CHECK(r.err.find("console") != std::string::npos);
   CHECK(env.emu.requests("POST", "/v1/video/generations").size() == creates);
+}
+
+// Tasks the emulator made, by its own Ark list.
+int listed(const Env& env) {
+  auto r = env.emu.get("/contents/generations/tasks?page_size=100", {"Authorization: Bearer " + kKey});
+  REQUIRE_MESSAGE(r.status == 200, r.body);
+  return r.json().value("total", 0);
+}
+
+TEST_CASE("Ark: a create whose answer was lost is found in the provider's list and taken over, not paid twice") {
+  Env env;
+  const std::string out = env.work + "/lost.mp4";
+  const std::vector<std::string> args{"generate", "--provider", "ark-intl", "--prompt", "lost answer", "--duration", "4",
+                                      "--resolution", "480p", "--ratio", "16:9", "-o", out};
+  env.emu.fault({{"method", "POST"}, {"path_prefix", "/contents/generations/tasks"}, {"kind", "lose_answer"}, {"count", 1}});
+  CHECK(env.cli(args).status == 4);
+  REQUIRE(listed(env) == 1);  // the task exists, though no answer came back
+  CHECK_FALSE(fs::exists(out));
+
+  SUBCASE("by the same command again") {
+    Run again = env.cli(args);
+    REQUIRE_MESSAGE(again.status == 0, again.err);
+    CHECK(again.err.find("reconciled") != std::string::npos);
+  }
+  SUBCASE("by resume") {
+    Run r = env.cli({"resume", "--json"}, false);
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(json::parse(r.out)[0]["result"] == "downloaded");
+  }
+  CHECK(listed(env) == 1);
+  CHECK(env.emu.requests("POST", "/contents/generations/tasks").size() == 1);
+  CHECK(fs::file_size(out) > 1000);
+  CHECK(env.cli({"resume"}).out.find("nothing to resume") != std::string::npos);
+}
+
+TEST_CASE("Ark: a lost create that made no task is settled by the list and submitted once") {
+  Env env;
+  const std::string out = env.work + "/dropped.mp4";
+  const std::vector<std::string> args{"generate", "--provider", "ark-intl", "--prompt", "dropped", "-o", out};
+  // A gateway's 502 before the create reached the service: no task is made, but the client cannot know that.
+  env.emu.fault({{"method", "POST"}, {"path_prefix", "/contents/generations/tasks"}, {"kind", "502"}, {"count", 1}});
+  CHECK(env.cli(args).status == 4);
+  REQUIRE(listed(env) == 0);
+  Run again = env.cli(args);
+  REQUIRE_MESSAGE(again.status == 0, again.err);
+  CHECK(again.err.find("none was made") != std::string::npos);
+  CHECK(listed(env) == 1);
+  CHECK(fs::file_size(out) > 1000);
+}
+
+TEST_CASE("Ark: two lost creates with the same parameters are ambiguous: the run stops and names both tasks") {
+  Env env;
+  env.emu.fault({{"method", "POST"}, {"path_prefix", "/contents/generations/tasks"}, {"kind", "lose_answer"}, {"count", 2}});
+  const std::string a = env.work + "/a.mp4", b = env.work + "/b.mp4";
+  CHECK(env.cli({"generate", "--provider", "ark-intl", "--prompt", "first", "-o", a}).status == 4);
+  CHECK(env.cli({"generate", "--provider", "ark-intl", "--prompt", "second", "-o", b}).status == 4);
+  REQUIRE(listed(env) == 2);
+  Run again = env.cli({"generate", "--provider", "ark-intl", "--prompt", "first", "-o", a});
+  CHECK(again.status == 1);
+  CHECK(again.err.find("2 tasks from then match") != std::string::npos);
+  CHECK(listed(env) == 2);
 }
 
 TEST_CASE("resume with no journal is not an error") {

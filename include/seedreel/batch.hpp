@@ -72,7 +72,13 @@ struct BatchOptions {
   std::string base_url;  // replaces every provider's base URL ("" = SEEDREEL_BASE_URL, else the profile's)
   std::string journal;   // SQLite journal path (required)
   std::string work_dir;  // conformed media ("" = <jobs folder>/.seedreel-work), one sub-folder per line
-  bool resubmit_unknown = false;  // pay again for jobs whose last create may or may not have reached the provider
+  // Pay again for jobs whose last create lost its answer when the provider's
+  // list cannot settle it (a dialect without a list, or an ambiguous match).
+  bool resubmit_unknown = false;
+  std::string resume_command;  // journaled with each task (lifecycle.hpp TaskWork::workflow)
+  // Unfinished tasks at once, at most (0 = no cap beyond concurrency). The
+  // provider's cap is per account: give each shard its share.
+  int max_queued = 0;
   // A client for a provider (the CLI loads the key and wires notices here). Called once per job, from worker threads.
   std::function<std::unique_ptr<Client>(const Provider&)> make_client;
 };
@@ -98,7 +104,7 @@ struct BatchResult {
   int line = 0;
   std::string output;
   // downloaded (new task), resumed (journaled task finished), skipped (output already there),
-  // failed, invalid (line failed its checks), interrupted (stopped by Ctrl-C), not_run (Ctrl-C before it started)
+  // failed, expired (the provider gave up on it, e.g. a flex task past its deadline), invalid (line failed its checks), interrupted (stopped by Ctrl-C), not_run (Ctrl-C before it started)
   std::string status;
   std::string task_id;
   std::string provider;
@@ -107,14 +113,17 @@ struct BatchResult {
   std::string error;       // one line, "" on success
   bool audio_dropped = false;
   bool conformed = false;  // some media was conformed first
+  std::string usage;       // the provider's usage of the task (JSON), "" when none
   bool ok() const noexcept { return exit_status == 0; }
 };
 // Runs the plan, `concurrency` jobs at once: one job's failure never stops
 // the others. Problem lines come back as `invalid`. `on_done` is called
 // (serialised) as each job ends. After Ctrl-C no new job starts; running
 // tasks stay journaled. Results are in line order.
+// `on_start` is called (serialised) as each job begins.
 std::vector<BatchResult> run_batch(const BatchPlan& plan, const BatchOptions& options,
-                                   const std::function<void(const BatchResult&)>& on_done = {});
+                                   const std::function<void(const BatchResult&)>& on_done = {},
+                                   const std::function<void(const PlannedJob&)>& on_start = {});
 
 // 0 when every job succeeded or was skipped; otherwise the highest status of
 // any job (130 interrupted > 5 generation failed > 4 network/API > 3 input/output > 1 invalid).

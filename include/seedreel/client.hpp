@@ -1,21 +1,20 @@
 #pragma once
-// The task lifecycle against one provider: create → poll → download, with
-// retries (backoff, jitter, Retry-After), one task model for every poll
-// shape, readable errors with advice, the asset API, and generate(): the
-// whole journaled run the CLI and the workflows build on.
+// The transport to one provider: create, poll, list, download and cancel,
+// with retries (backoff, jitter, Retry-After), one task model for every poll
+// shape, readable errors with advice, and the asset API. It knows nothing of
+// the journal: TaskLifecycle (lifecycle.hpp) owns every paid task.
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "seedreel/error.hpp"
 #include "seedreel/provider.hpp"
 #include "seedreel/request.hpp"
 
 namespace seedreel {
-
-class Journal;
 
 enum class TaskStatus { queued, running, succeeded, failed, expired, cancelled };
 const char* to_string(TaskStatus status) noexcept;
@@ -32,6 +31,27 @@ struct Task {
   std::string error_code;
   std::string error_message;
   std::string usage;  // compact JSON ("" when none)
+  double duration = 0;  // seconds of video the provider says it made (0 when it does not say)
+};
+
+// A query of the provider's task list (Ark dialect: GET .../tasks, paged).
+struct ListFilter {
+  std::string status;  // queued running succeeded failed cancelled expired ("" = any)
+  std::vector<std::string> task_ids;
+  std::string model;
+  std::string service_tier;
+  int page_size = 100;
+  int max_pages = 50;
+};
+// One task of the list, with the parameters the listing echoes.
+struct ListedTask {
+  Task task;
+  std::string model;
+  std::int64_t created_at = 0, updated_at = 0;  // unix seconds
+  int duration = 0;
+  std::string resolution, ratio, service_tier;
+  bool generate_audio = false;
+  std::int64_t seed = -1;
 };
 
 struct ClientOptions {
@@ -71,12 +91,18 @@ class Client {
   std::string create(const std::string& body, bool* maybe_created = nullptr);
   Task poll(const std::string& id);
   // Polls until a terminal status (or the overall timeout: Error(timeout)).
-  Task wait(const std::string& id);
+  // `on_poll` sees every answer (the lifecycle journals state changes).
+  Task wait(const std::string& id, const std::function<void(const Task&)>& on_poll = {});
   // Downloads a succeeded task's video to `out` atomically, resuming after
   // dropped connections and re-polling once for a fresh URL when it expired.
   // Returns the byte count.
   std::uint64_t download(Task& task, const std::string& out);
   void cancel(const std::string& id);
+  // Whether the dialect can list tasks (Ark only).
+  bool can_list() const noexcept;
+  // Every page of the provider's task list for `filter`; Error(usage) naming
+  // the provider when its dialect cannot list.
+  std::vector<ListedTask> list(const ListFilter& filter);
 
   std::string create_asset_group(const std::string& name);
   std::string create_asset(const std::string& group, const std::string& name, const std::string& type,
@@ -96,32 +122,5 @@ Task parse_task(Dialect dialect, const std::string& body, const std::string& sub
 Error task_error(const Task& task);
 // Readable advice for a provider error code ("" when none).
 std::string advice_for(const std::string& code);
-
-struct GenerateOptions {
-  std::string output;                // video path (journaled as an absolute path)
-  bool retry_without_audio = false;  // resubmit once without audio on OutputAudioSensitiveContentDetected
-  Journal* journal = nullptr;        // every created task recorded before it is polled
-  // A rerun of the same request to the same output takes over the task an
-  // earlier run journaled and did not finish instead of paying for another;
-  // an earlier create whose answer was lost stops the run (Error(validation)).
-  // False: always a new task.
-  bool adopt_journaled = false;
-};
-struct GenerateResult {
-  Task task;
-  std::string output;
-  std::uint64_t bytes = 0;
-  bool audio_dropped = false;
-  std::int64_t adopted_entry = 0;  // the journal entry taken over (0: a new task was created)
-};
-// Validates nothing: `body` comes from prepare(). Checks that the output can
-// be written, then creates (or adopts), journals, waits, downloads;
-// resubmits once without audio when asked.
-GenerateResult generate(Client& client, const Request& request, const std::string& body, const GenerateOptions& options);
-
-// Error(io) unless `output` can take the video once it is paid for: not a
-// folder, in a folder that exists and where a new file can be made (tried
-// for real, then removed). Nothing is sent before this passes.
-void check_output_before_paying(const std::string& output);
 
 }  // namespace seedreel

@@ -5,6 +5,7 @@
 // on. Every clip lives in a work folder beside the output and every task is
 // journaled before it is polled, so a rerun after a crash, Ctrl-C or timeout
 // reuses finished clips and resumes in-flight tasks instead of paying again.
+#include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +38,9 @@ struct WorkflowOptions {
   // seams marked, drawn once the output is written.
   std::string sheet;
   std::function<void(const std::string&)> on_notice;  // progress lines ("clip 2/3: generating")
+  // How to run this workflow again (JSON: argv and folder), journaled with
+  // each task so `resume` continues the workflow, not just the download.
+  std::string resume_command;
 };
 
 // How a clip came to be in this run.
@@ -51,6 +55,8 @@ struct WorkflowClip {
   ClipOrigin origin = ClipOrigin::generated;
   std::string input;      // chain: the first-frame image; extend: the tail video
   std::string input_url;  // extend: where the tail was published
+  std::int64_t entry = 0;  // its journal entry (0 when none)
+  std::string usage;       // the provider's usage of its task (JSON), "" when unknown
 };
 
 struct WorkflowResult {

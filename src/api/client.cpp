@@ -1,6 +1,8 @@
 #include "seedreel/client.hpp"
 
+#include <cctype>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <random>
 #include <thread>
@@ -10,12 +12,18 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "api/api_key.hpp"
+#include "api/task_list.hpp"
 #include "api/task_parse.hpp"
 #include "http/http.hpp"
 #include "seedreel/error.hpp"
+#include "seedreel/limits.hpp"
+#include "seedreel/probe.hpp"
 #include "util/atomic_file.hpp"
 #include "util/interrupt.hpp"
+#include "util/json_guard.hpp"
 #include "util/unique_fd.hpp"
+#include "util/kill_point.hpp"
 
 namespace seedreel {
 
@@ -33,6 +41,38 @@ void nap(double seconds, const std::string& subject) {
     std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));
   }
   throw_if_interrupted(subject);
+}
+
+// Every copy of the key in a text that came from outside becomes "***": a
+// server may echo the Authorization header back in its error message, and
+// that text is printed and journaled. Done on whole bodies, before any
+// clipping could leave half a key behind. A key shorter than 8 characters
+// is replaced only where it stands as a word of its own, so that a test key
+// like "k" does not turn every "task" into "tas***".
+std::string redact_key(std::string text, const std::string& key) {
+  if (key.empty()) return text;
+  std::string escaped = key;  // as a JSON encoder that escapes '/' writes it
+  for (auto at = escaped.find('/'); at != std::string::npos; at = escaped.find('/', at + 2)) escaped.insert(at, "\\");
+  auto word = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; };
+  const std::string* forms[] = {&key, &escaped};
+  for (const std::string* form : forms)
+    for (auto at = text.find(*form); at != std::string::npos; at = text.find(*form, at)) {
+      const auto end = at + form->size();
+      if (key.size() < 8 && ((at > 0 && word(text[at - 1])) || (end < text.size() && word(text[end])))) {
+        ++at;
+        continue;
+      }
+      text.replace(at, form->size(), "***");
+      at += 3;
+    }
+  return text;
+}
+
+// A header value from outside, fit for a message.
+std::string printable(std::string text, std::size_t n = 80) {
+  for (auto& c : text)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
+  return text.size() > n ? text.substr(0, n) + "…" : text;
 }
 
 bool retryable_status(long status, bool idempotent) {
@@ -60,7 +100,33 @@ struct Client::Impl {
   }
 
   void notice(const std::string& text) const {
-    if (opt.on_notice) opt.on_notice(text);
+    if (opt.on_notice) opt.on_notice(redact(text));
+  }
+
+  std::string redact(std::string text) const { return redact_key(std::move(text), key); }
+
+  // Why the bytes that arrived are not the task's video ("" when they are):
+  // a proxy's HTML page, a cut file or another video must not be renamed
+  // into place under the output's name.
+  std::string misfit(const std::string& path, const http::DownloadProgress& got, const Task& task) const {
+    const std::string what = fmt::format("{}, {} bytes", got.content_type.empty() ? "no Content-Type" : printable(got.content_type), got.have);
+    if (got.have == 0) return "the download is empty";
+    MediaInfo info;
+    try {
+      info = probe(path);
+    } catch (const Error& e) {
+      return fmt::format("the download is not a video ({}): {}", what, e.reason());
+    }
+    if (info.kind != MediaKind::video || !info.video)
+      return fmt::format("the download is not a video ({}): it reads as {} ({})", what, to_string(info.kind), info.format);
+    if (task.duration > 0) {
+      const auto& caps = read_caps();
+      double have = info.media_duration();
+      double tolerance = std::max(caps.duration_tolerance_s, caps.duration_tolerance_ratio * task.duration);
+      if (!(std::abs(have - task.duration) <= tolerance))
+        return fmt::format("the download is {:.2f} s of video but the task made {:.2f} s ({})", have, task.duration, what);
+    }
+    return "";
   }
 
   double backoff(int attempt, std::optional<double> retry_after) {
@@ -93,11 +159,16 @@ struct Client::Impl {
       ErrorKind kind = ErrorKind::network;  // api once the server answered
       try {
         http::Response r = http::perform(req, limits());
+        r.body = redact(std::move(r.body));
         if (r.status >= 200 && r.status < 300) {
-          json j = json::parse(r.body, nullptr, false);
+          // Checked before parsing: nlohmann's parser recurses once per level.
+          const bool within = json_within(r.body, read_caps().json_depth, limits().max_response);
+          json j = within ? json::parse(r.body, nullptr, false) : json(json::value_t::discarded);
           if (!j.is_discarded() && (j.is_object() || j.is_array())) return j;
           kind = ErrorKind::api;
-          why = fmt::format("malformed JSON in the answer (HTTP {}, {} bytes)", r.status, r.body.size());
+          why = within ? fmt::format("malformed JSON in the answer (HTTP {}, {} bytes)", r.status, r.body.size())
+                       : fmt::format("malformed answer: JSON nested deeper than {} levels (HTTP {}, {} bytes)",
+                                     read_caps().json_depth, r.status, r.body.size());
           if (!idempotent) throw lost(why);
         } else if (retryable_status(r.status, idempotent)) {
           kind = ErrorKind::api;
@@ -109,8 +180,8 @@ struct Client::Impl {
           throw api_error(r.status, r.body, subject);
         }
       } catch (const http::TransportError& e) {
-        if (!idempotent && e.maybe_sent()) throw lost(fmt::format("no answer ({})", e.what()));
-        why = e.what();
+        if (!idempotent && e.maybe_sent()) throw lost(fmt::format("no answer ({})", redact(e.what())));
+        why = redact(e.what());
       }
       if (attempt >= opt.max_attempts)
         throw Error(kind, subject, fmt::format("{} (gave up after {} attempts)", why, attempt));
@@ -135,6 +206,7 @@ struct Client::Impl {
 };
 
 Client::Client(Provider provider, std::string api_key, ClientOptions options) : impl_(std::make_unique<Impl>()) {
+  check_api_key(api_key, "API key");  // before any request: CR/LF would inject header lines
   impl_->provider = std::move(provider);
   impl_->key = std::move(api_key);
   impl_->opt = std::move(options);
@@ -174,13 +246,14 @@ Task Client::poll(const std::string& id) {
   return t;
 }
 
-Task Client::wait(const std::string& id) {
+Task Client::wait(const std::string& id, const std::function<void(const Task&)>& on_poll) {
   const auto start = Clock::now();
   double interval = impl_->opt.poll_interval > 0 ? impl_->opt.poll_interval : impl_->provider.poll_interval;
   for (;;) {
     Task t = poll(id);
     double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
     if (impl_->opt.on_poll) impl_->opt.on_poll(t, elapsed);
+    if (on_poll) on_poll(t);
     if (is_terminal(t.status)) return t;
     if (impl_->opt.overall_timeout > 0 && elapsed + interval > impl_->opt.overall_timeout)
       throw Error(ErrorKind::timeout, id,
@@ -199,9 +272,34 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
   if (!file) throw Error(ErrorKind::io, out, "cannot create the output file");
   std::setvbuf(file.get(), nullptr, _IONBF, 0);  // curl hands over 128 kB blocks: write them as they come
   http::DownloadProgress progress;
-  bool refreshed = false;
+  bool refreshed = false;  // re-polled once for an expired URL
+  bool rechecked = false;  // re-polled once for a body that is not the video
   int drops = 0;
   auto& stats = impl_->stats;
+  auto rewind = [&] {
+    if (std::fseek(file.get(), 0, SEEK_SET) != 0 || ftruncate(fileno(file.get()), 0) != 0)
+      throw Error(ErrorKind::io, out, "cannot rewind the partial download");
+    progress = {};
+  };
+  // True when what arrived is the task's video; otherwise re-polls once for
+  // a fresh URL (false: download again), and then fails.
+  auto accept = [&] {
+    if (std::fflush(file.get()) != 0) throw Error(ErrorKind::io, out, "cannot write the output file");
+    std::string bad = impl_->misfit(target.temp_path(), progress, task);
+    if (bad.empty()) return true;
+    if (rechecked)
+      throw Error(ErrorKind::api, http::redact_url(task.video_url), bad + ", also from a fresh URL; nothing was saved");
+    rechecked = true;
+    ++stats.refreshes;
+    impl_->notice(bad + "; polling the task for a fresh URL and downloading again");
+    Task fresh = poll(task.id);
+    if (fresh.status != TaskStatus::succeeded || fresh.video_url.empty())
+      throw Error(ErrorKind::api, task.id, fmt::format("{}, and the task is now {}; nothing was saved", bad, to_string(fresh.status)));
+    task = fresh;
+    rewind();
+    drops = 0;
+    return false;
+  };
   for (;;) {
     std::string subject = http::redact_url(task.video_url);
     throw_if_interrupted(out);
@@ -209,12 +307,15 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
     long status = 0;
     try {
       status = http::download(task.video_url, file.get(), progress, impl_->limits());
+    } catch (const http::TooLarge& e) {
+      throw Error(ErrorKind::api, subject, fmt::format("{}; refused, nothing was saved", e.what()));
     } catch (const http::TransportError& e) {
+      const std::string why = impl_->redact(e.what());
       if (++drops >= impl_->opt.max_attempts)
-        throw Error(ErrorKind::network, subject, fmt::format("download failed: {} (gave up after {} attempts)", e.what(), drops));
+        throw Error(ErrorKind::network, subject, fmt::format("download failed: {} (gave up after {} attempts)", why, drops));
       ++stats.resumes;
       impl_->notice(fmt::format("download cut at {} of {} bytes ({}); resuming", progress.have,
-                                progress.total ? std::to_string(progress.total) : std::string("?"), e.what()));
+                                progress.total ? std::to_string(progress.total) : std::string("?"), why));
       nap(impl_->backoff(drops, std::nullopt) / 4, out);
       continue;
     }
@@ -228,13 +329,15 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
       }
       if (progress.total && progress.have > progress.total)
         throw Error(ErrorKind::network, subject, fmt::format("got {} bytes, Content-Length said {}", progress.have, progress.total));
-      break;
+      if (accept()) break;
+      continue;
     }
-    if (status == 416 && progress.total && progress.have == progress.total) break;
+    if (status == 416 && progress.total && progress.have == progress.total) {
+      if (accept()) break;
+      continue;
+    }
     if (status == 416) {  // our partial file does not fit the resource: start over
-      if (std::fseek(file.get(), 0, SEEK_SET) != 0 || ftruncate(fileno(file.get()), 0) != 0)
-        throw Error(ErrorKind::io, out, "cannot rewind the partial download");
-      progress = {};
+      rewind();
       if (++drops >= impl_->opt.max_attempts) throw Error(ErrorKind::network, subject, "range not satisfiable");
       continue;
     }
@@ -254,9 +357,8 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
     }
     throw Error(ErrorKind::api, subject, fmt::format("HTTP {} while downloading", status));
   }
-  if (std::fflush(file.get()) != 0) throw Error(ErrorKind::io, out, "cannot write the output file");
   file.reset();
-  if (progress.have == 0) throw Error(ErrorKind::api, http::redact_url(task.video_url), "the download is empty");
+  kill_point("download");
   target.commit();
   return progress.have;
 }
@@ -276,13 +378,36 @@ void Client::cancel(const std::string& id) {
     try {
       http::Response r = http::perform(req, impl_->limits());
       if (r.status >= 200 && r.status < 300) return;
-      if (!retryable_status(r.status, true) || attempt >= impl_->opt.max_attempts) throw api_error(r.status, r.body, subject);
+      if (!retryable_status(r.status, true) || attempt >= impl_->opt.max_attempts)
+        throw api_error(r.status, impl_->redact(std::move(r.body)), subject);
       nap(impl_->backoff(attempt, r.retry_after()), subject);
     } catch (const http::TransportError& e) {
-      if (attempt >= impl_->opt.max_attempts) throw Error(ErrorKind::network, subject, e.what());
+      if (attempt >= impl_->opt.max_attempts) throw Error(ErrorKind::network, subject, impl_->redact(e.what()));
       nap(impl_->backoff(attempt, std::nullopt), subject);
     }
     ++impl_->stats.retries;
+  }
+}
+
+bool Client::can_list() const noexcept {
+  // Ark lists with a GET on the collection it creates in; the other dialects have no list.
+  const auto& p = impl_->provider;
+  return p.dialect == Dialect::ark && !p.create_path.empty();
+}
+
+std::vector<ListedTask> Client::list(const ListFilter& filter) {
+  const auto& p = impl_->provider;
+  if (!can_list())
+    throw Error(ErrorKind::usage, p.name,
+                fmt::format("the {} dialect has no endpoint that lists tasks (only Ark dialect providers have one); "
+                            "look a task up by its id instead",
+                            to_string(p.dialect)));
+  ListCollector pages(filter, p.name);
+  for (int page = 1;; ++page) {
+    std::string url = p.url(p.create_path) + "?" + list_query(filter, page);
+    // A GET: retried like a poll (connection errors, 408/429/5xx, malformed JSON).
+    json j = impl_->call("GET", url, "", true);
+    if (pages.add(parse_list_page(j, http::redact_url(url)), page)) return std::move(pages).take();
   }
 }
 
@@ -309,6 +434,10 @@ std::string Client::create_asset(const std::string& group, const std::string& na
 }
 
 Task parse_task(Dialect dialect, const std::string& body, const std::string& subject) {
+  const auto& caps = read_caps();
+  if (!json_within(body, caps.json_depth, caps.answer_bytes))
+    throw Error(ErrorKind::api, subject, fmt::format("malformed task answer: JSON nested deeper than {} levels, or over {} bytes",
+                                                     caps.json_depth, caps.answer_bytes));
   json j = json::parse(body, nullptr, false);
   if (j.is_discarded() || !j.is_object()) throw Error(ErrorKind::api, subject, "malformed JSON in the task answer");
   return parse_task_json(dialect, j, subject);

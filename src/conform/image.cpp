@@ -17,6 +17,7 @@
 #include "image/jpeg_scale.hpp"
 #include "image/ops.hpp"
 #include "util/interrupt.hpp"
+#include "util/kill_point.hpp"
 
 namespace seedreel::conform_detail {
 
@@ -184,6 +185,7 @@ Conformed conform_image(const Job& job) {
                          fmt::format("{} ({})", dims(pl.canvas.width, pl.canvas.height), fill_name(o.pad))});
   if (pl.crops)
     c.changes.push_back({"cropped", dims(pl.content.width, pl.content.height), dims(pl.canvas.width, pl.canvas.height)});
+  kill_point("conform");
   out->commit();
   c.output = target.string();
   return c;

@@ -19,6 +19,7 @@
 #include "conform/audio_track.hpp"
 #include "conform/job.hpp"
 #include "util/interrupt.hpp"
+#include "util/kill_point.hpp"
 
 namespace seedreel::conform_detail {
 
@@ -188,6 +189,7 @@ Conformed remux(const Job& job, bool audio_copy) {
     track->finish(track->placed(), asink);
   }
   mux.end();
+  kill_point("conform");
   out.commit();
   Conformed c;
   c.action = Action::remuxed;
@@ -329,6 +331,7 @@ Conformed reencode(const Job& job, const Plan& plan, std::vector<Change> changes
     track->finish(std::llround(double(frames) * frame_s * track->rate()), asink);
   }
   mux.end();
+  kill_point("conform");
   out.commit();
 
   double length = double(frames) * frame_s;

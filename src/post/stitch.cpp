@@ -33,6 +33,7 @@ extern "C" {
 #include "post/stitch_tracks.hpp"
 #include "util/atomic_file.hpp"
 #include "util/interrupt.hpp"
+#include "util/kill_point.hpp"
 
 namespace seedreel {
 
@@ -381,6 +382,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   result.audio_duration = audio ? audio->finish(v_end) : 0;
   mux.end();
   if (payloads) payloads->check_unchanged();
+  kill_point("stitch");
   file.commit();
 
   result.video_duration = v_end;

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "seedreel/lifecycle.hpp"
 #include "seedreel/probe.hpp"
 #include "util/interrupt.hpp"
 
@@ -211,7 +212,8 @@ BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptio
 namespace {
 
 void fail(BatchResult& r, const Error& e) {
-  r.status = e.kind() == ErrorKind::cancelled ? "interrupted" : "failed";
+  // Expired (set by the job, which saw the task): the provider gave up on it, nothing failed.
+  if (r.status != "expired") r.status = e.kind() == ErrorKind::cancelled ? "interrupted" : "failed";
   r.exit_status = exit_status(e.kind());
   r.error_kind = to_string(e.kind());
   r.error = one_line(e);
@@ -220,46 +222,66 @@ void fail(BatchResult& r, const Error& e) {
 }
 
 void resume_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
-  const JournalEntry& e = *p.entry;
-  r.task_id = e.task_id;
+  r.task_id = p.entry->task_id;
   Journal journal(o.journal);
   auto client = o.make_client(p.provider);
-  Task t = client->wait(e.task_id);
-  if (t.status != TaskStatus::succeeded) {
-    Error err = task_error(t);
-    journal.update(e.id, to_string(t.status), err.reason());
-    throw err;
+  TaskLifecycle life(*client, &journal);
+  try {
+    GenerateResult g = life.finish(*p.entry);
+    r.task_id = g.task.id;
+    r.usage = g.task.usage;
+    r.status = "resumed";
+  } catch (const Error&) {
+    if (life.last_task().status == TaskStatus::expired) r.status = "expired";
+    throw;
   }
-  journal.update(e.id, "succeeded");
-  client->download(t, p.job.output);
-  journal.update(e.id, "downloaded");
-  r.status = "resumed";
 }
 
 void submit_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
   Journal journal(o.journal);
+  auto client = o.make_client(p.provider);
+  TaskLifecycle life(*client, &journal);
   if (p.entry) {
-    // The last create for this output may have made a task we cannot see: paying again is the user's call.
-    if (!o.resubmit_unknown)
-      throw Error(ErrorKind::api, p.job.output,
-                  fmt::format("a previous create for this output (journal entry {}, {}, state {}) may have reached {} "
-                              "but no task id came back; check the provider's console, then rerun with "
-                              "--resubmit-unknown to submit it again",
-                              p.entry->id, p.entry->created_at, p.entry->state, p.entry->provider));
-    journal.update(p.entry->id, "failed", "given up: submitted again by batch --resubmit-unknown");
+    // The last create for this output lost its answer: the provider's list says whether it made a task.
+    std::optional<JournalEntry> adopted;
+    try {
+      adopted = life.settle(*p.entry, p.job.output);
+    } catch (const Error& e) {
+      if (e.kind() != ErrorKind::validation) throw;
+      if (!o.resubmit_unknown)
+        throw Error(ErrorKind::api, p.job.output,
+                    fmt::format("{}; or rerun with --resubmit-unknown to submit it again", e.reason()));
+      JournalEntry stale = *p.entry;
+      life.transition(stale, TaskState::failed, "given up: submitted again by batch --resubmit-unknown");
+    }
+    if (adopted) {
+      GenerateResult g = life.finish(*adopted);
+      r.task_id = g.task.id;
+      r.usage = g.task.usage;
+      r.status = "resumed";
+      return;
+    }
   }
   PreparedRequest prepared = prepare(p.job.request, p.provider);
   if (!prepared.findings.empty()) {
     const Finding& f = prepared.findings.front();
     throw Error(ErrorKind::validation, f.path, f.message + " (the input changed after it was checked)");
   }
-  auto client = o.make_client(p.provider);
   GenerateOptions g;
   g.output = p.job.output;
   g.retry_without_audio = p.job.retry_without_audio;
-  g.journal = &journal;
-  GenerateResult result = generate(*client, p.job.request, prepared.body, g);
+  g.workflow = o.resume_command;
+  // The stale entry was settled above; the plan decided this line is submitted.
+  g.adopt_journaled = false;
+  GenerateResult result;
+  try {
+    result = life.generate(p.job.request, prepared.body, g);
+  } catch (const Error&) {
+    if (life.last_task().status == TaskStatus::expired) r.status = "expired";
+    throw;
+  }
   r.task_id = result.task.id;
+  r.usage = result.task.usage;
   r.audio_dropped = result.audio_dropped;
   r.status = "downloaded";
 }
@@ -267,17 +289,26 @@ void submit_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
 }  // namespace
 
 std::vector<BatchResult> run_batch(const BatchPlan& plan, const BatchOptions& o,
-                                   const std::function<void(const BatchResult&)>& on_done) {
+                                   const std::function<void(const BatchResult&)>& on_done,
+                                   const std::function<void(const PlannedJob&)>& on_start) {
   if (!o.make_client) throw Error(ErrorKind::usage, "", "run_batch needs a client factory");
   std::vector<BatchResult> results(plan.jobs.size());
   std::mutex report;
-  parallel_for(plan.jobs.size(), o.concurrency, [&](std::size_t i) {
+  // Each worker holds one unfinished task at a time, so the queued-task
+  // budget caps the workers (the account's cap is shared by every shard).
+  int workers = o.concurrency;
+  if (o.max_queued > 0) workers = std::min(workers, std::max(1, o.max_queued));
+  parallel_for(plan.jobs.size(), workers, [&](std::size_t i) {
     const PlannedJob& p = plan.jobs[i];
     BatchResult& r = results[i];
     r.line = p.job.line;
     r.output = p.job.output;
     r.provider = p.provider.name;
     r.conformed = !p.conformed.empty();
+    if (on_start) {
+      std::lock_guard lock(report);
+      on_start(p);
+    }
     try {
       switch (p.plan) {
         case JobPlan::skip: r.status = "skipped"; break;

@@ -83,6 +83,7 @@ WorkflowResult chain(Client& client, const ChainPlan& plan, const WorkflowOption
   for (const auto& c : result.clips) paths.push_back(c.path);
   notice(options, fmt::format("joining {} clips into {}", paths.size(), options.output));
   result.stitch = stitch(paths, options.output, join_options(options));
+  finish_clips(client, options, result.clips);
   draw_sheet(options, result);
   return result;
 }

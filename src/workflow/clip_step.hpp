@@ -1,7 +1,8 @@
 #pragma once
 // One clip of a workflow: reused when an earlier run finished it for the same
 // request, resumed when an earlier run's task is still in the journal, else
-// generated (and journaled before it is polled).
+// generated. The journal is the only record: a clip's work key folds every
+// request it was built on and its path.
 #include <optional>
 #include <string>
 
@@ -26,13 +27,17 @@ struct ClipJob {
 std::string clip_path(const std::string& parts_dir, int index);
 void notice(const WorkflowOptions& options, const std::string& text);
 
-// The clip from an earlier run, downloaded now if its task was still in
-// flight; nullopt when it has to be generated.
+// The clip from an earlier run (found in the journal by its work key),
+// downloaded now if its task was still in flight; nullopt when it has to be
+// generated.
 std::optional<WorkflowClip> reuse_or_resume(Client& client, const ClipJob& job, const WorkflowOptions& options);
 
-// Records the key, then generates (create, journal, wait, download).
+// Generates through the task lifecycle (journal, create, wait, download),
+// under the clip's work key so a rerun after a crash takes the task over.
 WorkflowClip generate_clip(Client& client, const ClipJob& job, const Request& request, const std::string& body,
                            const WorkflowOptions& options);
+// Marks the clips' tasks done: the workflow has used them.
+void finish_clips(Client& client, const WorkflowOptions& options, const std::vector<WorkflowClip>& clips);
 
 }  // namespace seedreel::workflow_detail
 

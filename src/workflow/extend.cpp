@@ -97,6 +97,7 @@ WorkflowResult extend(Client& client, const ExtendPlan& plan, const WorkflowOpti
     }
     current = joined;
   }
+  finish_clips(client, options, result.clips);
   draw_sheet(options, result);
   return result;
 }

@@ -1,10 +1,15 @@
 #include "seedreel/journal.hpp"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <iterator>
+#include <set>
 #include <thread>
 
 #include <fmt/format.h>
@@ -42,7 +47,22 @@ CREATE TABLE IF NOT EXISTS tasks (
 CREATE INDEX IF NOT EXISTS tasks_task_id ON tasks(task_id);
 )sql";
 
-constexpr const char* kColumns = "id, provider, base_url, model, task_id, state, output, request, message, created_at, updated_at";
+// Columns added after the first release; a journal made before gains them on open.
+constexpr const char* kAddedColumns[][2] = {
+    {"work_key", "TEXT NOT NULL DEFAULT ''"},
+    {"workflow", "TEXT NOT NULL DEFAULT ''"},
+    {"usage", "TEXT NOT NULL DEFAULT ''"},
+    {"estimate", "INTEGER NOT NULL DEFAULT -1"},
+};
+
+constexpr const char* kColumns =
+    "id, provider, base_url, model, task_id, state, output, request, message, created_at, updated_at, work_key, "
+    "workflow, usage, estimate";
+
+constexpr const char* kFinal = "('done','failed','cancelled','expired')";
+
+constexpr const char* kStateNames[] = {"submitting", "unknown",    "created", "queued", "running", "succeeded",
+                                       "downloaded", "done",       "failed",  "cancelled", "expired"};
 
 void elide(nlohmann::json& j) {
   if (j.is_string()) {
@@ -82,7 +102,24 @@ struct Journal::Impl {
       auto* p = sqlite3_column_text(s, i);
       return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
     };
-    return {sqlite3_column_int64(s, 0), text(1), text(2), text(3), text(4), text(5), text(6), text(7), text(8), text(9), text(10)};
+    JournalEntry e;
+    e.id = sqlite3_column_int64(s, 0);
+    e.provider = text(1);
+    e.base_url = text(2);
+    e.model = text(3);
+    e.task_id = text(4);
+    // "submitting" before the lifecycle was typed; anything unreadable is as uncertain as a lost answer.
+    e.state = parse_task_state(text(5)).value_or(TaskState::unknown);
+    e.output = text(6);
+    e.request = text(7);
+    e.message = text(8);
+    e.created_at = text(9);
+    e.updated_at = text(10);
+    e.key = text(11);
+    e.workflow = text(12);
+    e.usage = text(13);
+    e.estimate = sqlite3_column_int64(s, 14);
+    return e;
   }
   std::vector<JournalEntry> query(const std::string& where, const std::string& arg = "", std::int64_t num = -1) const {
     auto s = prepare(fmt::format("SELECT {} FROM tasks {}", kColumns, where));
@@ -112,7 +149,13 @@ Journal::Journal(const std::string& path) : impl_(std::make_unique<Impl>()) {
   impl_->path = path;
   std::error_code ec;
   auto parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) std::filesystem::create_directories(parent, ec);
+  if (!parent.empty() && !std::filesystem::exists(parent, ec)) {
+    // Task ids and prompts are private: the folder we make is the user's alone.
+    std::filesystem::create_directories(parent, ec);
+    ::chmod(parent.c_str(), 0700);
+  }
+  // SQLite creates with 0644 minus umask; make the file first, 0600.
+  if (int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600); fd >= 0) ::close(fd);
   sqlite3* db = nullptr;
   int rc = sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
   impl_->db.reset(db);
@@ -128,36 +171,55 @@ Journal::Journal(const std::string& path) : impl_(std::make_unique<Impl>()) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   if (sqlite3_exec(db, kSchema, nullptr, nullptr, nullptr) != SQLITE_OK) impl_->fail("create schema");
+  std::set<std::string> have;
+  {
+    auto s = impl_->prepare("PRAGMA table_info(tasks)");
+    while (sqlite3_step(s.get()) == SQLITE_ROW) have.insert(reinterpret_cast<const char*>(sqlite3_column_text(s.get(), 1)));
+  }
+  for (const auto& [name, type] : kAddedColumns)
+    if (!have.count(name) &&
+        sqlite3_exec(db, fmt::format("ALTER TABLE tasks ADD COLUMN {} {}", name, type).c_str(), nullptr, nullptr,
+                     nullptr) != SQLITE_OK &&
+        std::string(sqlite3_errmsg(db)).find("duplicate column") == std::string::npos)  // another process added it
+      impl_->fail("upgrade schema");
+  sqlite3_exec(db, "CREATE INDEX IF NOT EXISTS tasks_work_key ON tasks(work_key)", nullptr, nullptr, nullptr);
 }
 
 Journal::~Journal() = default;
 
-std::int64_t Journal::begin(const std::string& provider, const std::string& base_url, const std::string& model,
-                            const std::string& body, const std::string& output) {
-  auto s = impl_->prepare("INSERT INTO tasks(provider, base_url, model, state, output, request) VALUES(?,?,?,'submitting',?,?)");
-  impl_->bind(s.get(), 1, provider);
-  impl_->bind(s.get(), 2, base_url);
-  impl_->bind(s.get(), 3, model);
-  impl_->bind(s.get(), 4, output);
-  impl_->bind(s.get(), 5, elide_inline_media(body));
+void Journal::begin(JournalEntry& e, const std::string& body) {
+  e.request = elide_inline_media(body);
+  e.state = TaskState::submitting;
+  auto s = impl_->prepare(
+      "INSERT INTO tasks(provider, base_url, model, state, output, request, work_key, workflow, estimate) "
+      "VALUES(?,?,?,'submitting',?,?,?,?,?)");
+  impl_->bind(s.get(), 1, e.provider);
+  impl_->bind(s.get(), 2, e.base_url);
+  impl_->bind(s.get(), 3, e.model);
+  impl_->bind(s.get(), 4, e.output);
+  impl_->bind(s.get(), 5, e.request);
+  impl_->bind(s.get(), 6, e.key);
+  impl_->bind(s.get(), 7, e.workflow);
+  sqlite3_bind_int64(s.get(), 8, e.estimate);
   impl_->step_done(s.get());
-  return sqlite3_last_insert_rowid(impl_->db.get());
+  e.id = sqlite3_last_insert_rowid(impl_->db.get());
+  if (auto row = get(e.id)) {
+    e.created_at = row->created_at;
+    e.updated_at = row->updated_at;
+  }
 }
 
-void Journal::created(std::int64_t entry, const std::string& task_id) {
+void Journal::store(const JournalEntry& e) {
   auto s = impl_->prepare(
-      "UPDATE tasks SET task_id=?, state='created', updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?");
-  impl_->bind(s.get(), 1, task_id);
-  sqlite3_bind_int64(s.get(), 2, entry);
-  impl_->step_done(s.get());
-}
-
-void Journal::update(std::int64_t entry, const std::string& state, const std::string& message) {
-  auto s = impl_->prepare(
-      "UPDATE tasks SET state=?, message=?, updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?");
-  impl_->bind(s.get(), 1, state);
-  impl_->bind(s.get(), 2, message);
-  sqlite3_bind_int64(s.get(), 3, entry);
+      "UPDATE tasks SET state=?, message=?, task_id=?, usage=CASE WHEN ?='' THEN usage ELSE ? END, output=?, "
+      "updated_at=strftime('%Y-%m-%dT%H:%M:%SZ','now') WHERE id=?");
+  impl_->bind(s.get(), 1, to_string(e.state));
+  impl_->bind(s.get(), 2, e.message);
+  impl_->bind(s.get(), 3, e.task_id);
+  impl_->bind(s.get(), 4, e.usage);
+  impl_->bind(s.get(), 5, e.usage);
+  impl_->bind(s.get(), 6, e.output);
+  sqlite3_bind_int64(s.get(), 7, e.id);
   impl_->step_done(s.get());
 }
 
@@ -174,7 +236,32 @@ std::optional<JournalEntry> Journal::get(std::int64_t entry) const {
 }
 
 std::vector<JournalEntry> Journal::unfinished() const {
-  return impl_->query("WHERE state NOT IN ('downloaded','failed','cancelled','expired') ORDER BY id");
+  return impl_->query(fmt::format("WHERE state NOT IN {} ORDER BY id", kFinal));
+}
+
+std::optional<JournalEntry> Journal::newest_for_key(const std::string& key) const {
+  auto rows = impl_->query("WHERE work_key=? ORDER BY id DESC LIMIT 1", key);
+  if (rows.empty()) return std::nullopt;
+  return rows.front();
+}
+
+bool Journal::knows_task(const std::string& task_id) const { return find_task(task_id).has_value(); }
+
+std::string Journal::path() const { return impl_->path; }
+
+const char* to_string(TaskState state) noexcept {
+  auto i = static_cast<std::size_t>(state);
+  return i < std::size(kStateNames) ? kStateNames[i] : "unknown";
+}
+
+std::optional<TaskState> parse_task_state(std::string_view text) noexcept {
+  for (std::size_t i = 0; i < std::size(kStateNames); ++i)
+    if (text == kStateNames[i]) return static_cast<TaskState>(i);
+  return std::nullopt;
+}
+
+bool is_final(TaskState s) noexcept {
+  return s == TaskState::done || s == TaskState::failed || s == TaskState::cancelled || s == TaskState::expired;
 }
 
 std::string elide_inline_media(const std::string& body) {

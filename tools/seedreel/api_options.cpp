@@ -67,17 +67,13 @@ std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provi
   return std::make_unique<Client>(provider, std::move(key), std::move(o));
 }
 
-Downloaded wait_and_download(Client& client, const std::string& task_id, const std::string& output, Journal* journal,
-                             std::int64_t entry) {
-  Downloaded d{client.wait(task_id)};
-  if (d.task.status != TaskStatus::succeeded) {
-    Error err = task_error(d.task);
-    if (journal) journal->update(entry, to_string(d.task.status), err.reason());
-    throw err;
-  }
-  d.bytes = client.download(d.task, output);
-  if (journal) journal->update(entry, "downloaded");
-  return d;
+std::unique_ptr<Journal> existing_journal(const ApiFlags& flags) {
+  if (!std::filesystem::exists(journal_path(flags))) return nullptr;
+  return std::make_unique<Journal>(journal_path(flags));
+}
+
+std::string resume_command(const Context& ctx) {
+  return nlohmann::json{{"argv", ctx.argv}, {"cwd", ctx.cwd}}.dump();
 }
 
 void add_task_args(CLI::App& sub, TaskArgs& args) {

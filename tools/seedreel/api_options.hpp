@@ -11,9 +11,7 @@
 #include "command.hpp"
 #include "seedreel/client.hpp"
 
-namespace seedreel {
-class Journal;
-}
+#include "seedreel/journal.hpp"
 
 namespace seedreel::cli {
 
@@ -53,14 +51,13 @@ struct TaskClient {
 // The provider of the task (see provider_for) and a client for it (see make_client).
 TaskClient task_client(const TaskArgs& args, const Context& ctx);
 
-struct Downloaded {
-  Task task;
-  std::uint64_t bytes = 0;
-};
-// Waits for the task, then downloads its video to output. With a journal, its
-// entry records the failed status (the task's Error is thrown) or the download.
-Downloaded wait_and_download(Client& client, const std::string& task_id, const std::string& output, Journal* journal,
-                             std::int64_t entry);
+// The journal when one exists at the flags' path (status, download and cancel
+// of a task no journal knows work without one).
+std::unique_ptr<Journal> existing_journal(const ApiFlags& flags);
+
+// How to run this very command again (argv and folder, JSON), journaled with
+// a workflow's tasks so `seedreel resume` continues the workflow.
+std::string resume_command(const Context& ctx);
 
 nlohmann::json task_json(const Task& task);
 void print_task(const Task& task);

@@ -2,6 +2,10 @@
 // Many generations from one JSON-lines file: every line checked before anything
 // is paid for, N jobs at once, finished outputs skipped and journaled tasks
 // resumed on a rerun. Format and exit status: docs/batch.md.
+#include <unistd.h>
+
+#include <chrono>
+
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -9,6 +13,7 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "seedreel/batch.hpp"
+#include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
 namespace {
@@ -28,10 +33,34 @@ nlohmann::json result_json(const BatchResult& r) {
                       {"audio_dropped", r.audio_dropped}, {"conformed", r.conformed}};
   j["provider"] = r.provider.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.provider);  // skipped: never asked
   j["task_id"] = r.task_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.task_id);
+  j["usage"] = r.usage.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(r.usage, nullptr, false);
   j["error"] = r.ok() ? nlohmann::json(nullptr)
                       : nlohmann::json{{"kind", r.error_kind}, {"message", r.error}, {"exit_status", r.exit_status}};
   return j;
 }
+
+// The estimate for every job that will be paid for (jobs without one count 0).
+std::int64_t planned_tokens(const BatchPlan& plan) {
+  std::int64_t sum = 0;
+  for (const auto& p : plan.jobs)
+    if (p.plan == JobPlan::submit) sum += estimate_tokens(p.job.request).value_or(0);
+  return sum;
+}
+
+// done/running/queued/failed and an ETA on one rewritten line (a terminal only).
+struct Progress {
+  std::size_t total = 0, started = 0, done = 0, failed = 0;
+  std::chrono::steady_clock::time_point start = std::chrono::steady_clock::now();
+  void draw() const {
+    double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::size_t finished = done + failed;
+    std::string eta = finished ? human_seconds(elapsed / double(finished) * double(total - finished)) : "?";
+    fmt::print(stderr, "\r{} done  {} running  {} queued  {} failed  ETA {}   ", done, started - finished,
+               total - started, failed, eta);
+    if (finished == total) fmt::print(stderr, "\n");
+    std::fflush(stderr);
+  }
+};
 
 void print_plan(const BatchPlan& plan, const Context& ctx) {
   if (ctx.json) {
@@ -39,20 +68,27 @@ void print_plan(const BatchPlan& plan, const Context& ctx) {
     for (const auto& p : plan.jobs) {
       nlohmann::json j = {{"line", p.job.line}, {"plan", to_string(p.plan)}, {"output", p.job.output},
                           {"provider", p.provider.name}, {"conformed", p.conformed}};
+      auto tokens = p.plan == JobPlan::submit ? estimate_tokens(p.job.request) : std::nullopt;
+      j["estimated_tokens"] = tokens ? nlohmann::json(*tokens) : nlohmann::json(nullptr);
       if (p.entry && !p.entry->task_id.empty()) j["task_id"] = p.entry->task_id;
       jobs.push_back(j);
     }
-    fmt::print("{}\n", nlohmann::json{{"ok", plan.problems.empty()}, {"jobs", jobs}, {"problems", problems_json(plan.problems)}}.dump(2));
+    fmt::print("{}\n", nlohmann::json{{"ok", plan.problems.empty()}, {"jobs", jobs},
+                                      {"estimated_tokens", planned_tokens(plan)},
+                                      {"problems", problems_json(plan.problems)}}.dump(2));
     return;
   }
-  std::vector<Row> rows{{"LINE", "PLAN", "OUTPUT", "NOTE"}};
+  std::vector<Row> rows{{"LINE", "PLAN", "OUTPUT", "EST. TOKENS", "NOTE"}};
   for (const auto& p : plan.jobs) {
     std::string note = p.plan == JobPlan::resume ? "task " + p.entry->task_id
                        : p.conformed.empty()     ? ""
                                                  : fmt::format("{} file(s) conformed", p.conformed.size());
-    rows.push_back({std::to_string(p.job.line), to_string(p.plan), p.job.output, note});
+    auto tokens = p.plan == JobPlan::submit ? estimate_tokens(p.job.request) : std::nullopt;
+    rows.push_back({std::to_string(p.job.line), to_string(p.plan), p.job.output, tokens ? std::to_string(*tokens) : "-",
+                    note});
   }
   print_table(rows);
+  fmt::print("estimated tokens for the new tasks: {}\n", planned_tokens(plan));
 }
 
 const Registration reg{45, "batch", "Run many generations from a JSON-lines file, N at a time, resumably",
@@ -60,6 +96,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   struct Opts {
     std::string jobs, shard = "1/1", work_dir;
     int concurrency = 4;
+    int max_queued = 0;
     bool keep_going = false, dry_run = false, resubmit_unknown = false;
     ApiFlags api;
   };
@@ -71,7 +108,10 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   sub.add_flag("--dry-run", o->dry_run, "Check every line and print what would be done; send nothing");
   sub.add_option("--work-dir", o->work_dir, "Where conformed media goes (default: .seedreel-work beside JOBS)");
   sub.add_flag("--resubmit-unknown", o->resubmit_unknown,
-               "Submit again jobs whose last create may have reached the provider without a task id coming back");
+               "Submit again jobs whose last create lost its answer when the provider's task list cannot settle it");
+  sub.add_option("--max-queued", o->max_queued,
+                 "Unfinished tasks at once for the whole account (split evenly across shards; upstream allows 120)")
+      ->check(CLI::Range(1, 100000));
   add_api_flags(sub, o->api);
 
   return [o, &ctx] {
@@ -84,6 +124,8 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     bo.journal = journal_path(o->api);
     bo.work_dir = o->work_dir;
     bo.resubmit_unknown = o->resubmit_unknown;
+    bo.resume_command = resume_command(ctx);
+    if (o->max_queued > 0) bo.max_queued = std::max(1, o->max_queued / shard->count);
     // Several jobs poll at once: no per-task progress line (it would interleave).
     Context quiet = ctx;
     quiet.json = true;
@@ -112,22 +154,38 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     if (paid && load_api_key().empty())
       throw Error(ErrorKind::usage, "", "no API key: set SEEDREEL_API_KEY, or put it in ~/.config/seedreel/api-key (chmod 600)");
 
-    std::size_t done = 0, total = plan.jobs.size();
-    auto results = run_batch(plan, bo, [&](const BatchResult& r) {
-      ++done;
-      if (!r.ok())
-        fmt::print(stderr, "seedreel: {}:{}: {}: {}\n", o->jobs, r.line, r.status, r.error);
-      else if (!ctx.json)
-        fmt::print(stderr, "seedreel: [{}/{}] line {}: {} {}\n", done, total, r.line, r.status, r.output);
-    });
+    Progress progress;
+    progress.total = plan.jobs.size();
+    const bool live = !ctx.json && isatty(2);
+    auto results = run_batch(
+        plan, bo,
+        [&](const BatchResult& r) {
+          (r.ok() ? progress.done : progress.failed)++;
+          if (live) fmt::print(stderr, "\r");
+          if (!r.ok())
+            fmt::print(stderr, "seedreel: {}:{}: {}: {}\n", o->jobs, r.line, r.status, r.error);
+          else if (!ctx.json)
+            fmt::print(stderr, "seedreel: [{}/{}] line {}: {} {}\n", progress.done + progress.failed, progress.total,
+                       r.line, r.status, r.output);
+          if (live) progress.draw();
+        },
+        [&](const PlannedJob&) {
+          ++progress.started;
+          if (live) progress.draw();
+        });
     int status = batch_exit_status(results);
 
     std::map<std::string, int> counts;
-    for (const auto& r : results) ++counts[r.status];
+    std::int64_t tokens = 0;
+    for (const auto& r : results) {
+      ++counts[r.status];
+      tokens += usage_tokens(r.usage).value_or(0);
+    }
     if (ctx.json) {
       auto jobs = nlohmann::json::array();
       for (const auto& r : results) jobs.push_back(result_json(r));
-      fmt::print("{}\n", nlohmann::json{{"ok", status == 0}, {"exit_status", status}, {"counts", counts}, {"jobs", jobs}}.dump(2));
+      fmt::print("{}\n", nlohmann::json{{"ok", status == 0}, {"exit_status", status}, {"counts", counts},
+                                        {"usage_tokens", tokens}, {"jobs", jobs}}.dump(2));
     } else {
       std::vector<Row> rows{{"LINE", "STATUS", "TASK", "OUTPUT", "ERROR"}};
       for (const auto& r : results)
@@ -136,7 +194,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     }
     std::string tally;
     for (const auto& [name, n] : counts) tally += fmt::format("{}{} {}", tally.empty() ? "" : ", ", n, name);
-    fmt::print(stderr, "seedreel: {} job(s): {}\n", results.size(), tally.empty() ? "none" : tally);
+    fmt::print(stderr, "seedreel: {} job(s): {}; {} tokens used\n", results.size(), tally.empty() ? "none" : tally, tokens);
     return status;
   };
 }};

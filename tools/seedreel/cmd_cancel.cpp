@@ -3,7 +3,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
-#include "seedreel/journal.hpp"
+#include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
 namespace {
@@ -12,11 +12,9 @@ const Registration reg{43, "cancel", "Cancel a queued task", [](CLI::App& sub, c
   auto o = std::make_shared<TaskArgs>();
   add_task_args(sub, *o);
   return [o, &ctx] {
-    task_client(*o, ctx).client->cancel(o->id);
-    if (std::filesystem::exists(journal_path(o->api))) {
-      Journal journal(journal_path(o->api));
-      if (auto e = journal.find_task(o->id)) journal.update(e->id, "cancelled");
-    }
+    auto client = task_client(*o, ctx).client;
+    auto journal = existing_journal(o->api);
+    TaskLifecycle(*client, journal.get()).cancel(o->id);
     if (ctx.json)
       fmt::print("{}\n", nlohmann::json{{"ok", true}, {"id", o->id}, {"cancelled", true}}.dump(2));
     else

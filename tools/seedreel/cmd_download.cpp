@@ -5,7 +5,7 @@
 #include "api_options.hpp"
 #include "command.hpp"
 #include "output.hpp"
-#include "seedreel/journal.hpp"
+#include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
 namespace {
@@ -21,13 +21,11 @@ const Registration reg{42, "download", "Download a finished task's video (waits 
   add_task_args(sub, *o);
   return [o, &ctx] {
     auto client = task_client(*o, ctx).client;
-    std::optional<Journal> journal;
-    std::optional<JournalEntry> entry;
-    if (std::filesystem::exists(journal_path(o->api))) {
-      journal.emplace(journal_path(o->api));
-      entry = journal->find_task(o->id);
-    }
-    auto [t, bytes] = wait_and_download(*client, o->id, o->output, entry ? &*journal : nullptr, entry ? entry->id : 0);
+    auto journal = existing_journal(o->api);
+    TaskLifecycle life(*client, journal.get());
+    GenerateResult r = life.download(o->id, o->output);
+    const Task& t = r.task;
+    auto bytes = r.bytes;
     const auto& s = client->stats();
     if (ctx.json)
       fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", o->output}, {"bytes", bytes}, {"task", task_json(t)},

@@ -11,9 +11,22 @@
 #include "command.hpp"
 #include "output.hpp"
 #include "seedreel/journal.hpp"
+#include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
 namespace {
+
+nlohmann::json estimate_json(const Request& r) {
+  auto tokens = estimate_tokens(r);
+  return tokens ? nlohmann::json(*tokens) : nlohmann::json(nullptr);
+}
+
+void print_takeover(const GenerateResult& r) {
+  fmt::print(stderr,
+             "seedreel: took over task {} that an earlier run journaled for this request and output (entry {}); "
+             "nothing new was paid for (--new-task pays for another)\n",
+             r.task.id, r.adopted_entry);
+}
 
 void print_findings(const std::vector<Finding>& findings, const Context& ctx) {
   if (ctx.json) {
@@ -93,55 +106,45 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
         nlohmann::json headers = {{"Content-Type", "application/json"}};
         if (keyed) headers["Authorization"] = "Bearer ***";
         fmt::print("{}\n", nlohmann::json{{"method", "POST"}, {"url", url}, {"headers", headers}, {"body", body},
-                                          {"mode", to_string(infer_mode(r))}, {"provider", provider.name}}.dump(2));
+                                          {"mode", to_string(infer_mode(r))}, {"provider", provider.name},
+                                          {"estimated_tokens", estimate_json(r)}}.dump(2));
       } else {
         fmt::print("POST {}\n{}Content-Type: application/json\n\n{}\n", url, keyed ? "Authorization: Bearer ***\n" : "",
                    body.dump(2));
+        if (auto tokens = estimate_tokens(r)) fmt::print("estimated tokens: {}\n", *tokens);
       }
       return exit_code::ok;
     }
 
     auto client = make_client(o->api, provider, ctx);
     Journal journal(journal_path(o->api));
-    if (o->no_wait) {
-      std::string output = o->output;
-      if (!output.empty()) {
-        check_output_before_paying(output);
-        output = std::filesystem::absolute(output).lexically_normal().string();
-      }
-      auto entry = journal.begin(provider.name, provider.base_url, effective_model(r, provider), prepared.body, output);
-      bool maybe = false;
-      std::string id;
-      try {
-        id = client->create(prepared.body, &maybe);
-      } catch (const Error& e) {
-        journal.update(entry, maybe || e.kind() == ErrorKind::cancelled ? "unknown" : "failed", e.reason());
-        throw;
-      }
-      journal.created(entry, id);
-      if (ctx.json)
-        fmt::print("{}\n", nlohmann::json{{"id", id}, {"provider", provider.name}, {"requests", client->stats().requests}}.dump(2));
-      else
-        fmt::print("{}\n", id);
-      return exit_code::ok;
-    }
+    TaskLifecycle life(*client, &journal);
+    life.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };
     GenerateOptions g;
     g.output = o->output;
     g.retry_without_audio = o->retry_without_audio;
-    g.journal = &journal;
     g.adopt_journaled = !o->new_task;
-    GenerateResult result = generate(*client, r, prepared.body, g);
-    if (result.adopted_entry)
-      fmt::print(stderr,
-                 "seedreel: took over task {} that an earlier run journaled for this request and output (entry {}); "
-                 "nothing new was paid for (--new-task pays for another)\n",
-                 result.task.id, result.adopted_entry);
+    if (o->no_wait) {
+      GenerateResult started = life.submit(r, prepared.body, g);
+      if (started.adopted_entry) print_takeover(started);
+      if (ctx.json)
+        fmt::print("{}\n", nlohmann::json{{"id", started.task.id}, {"provider", provider.name},
+                                          {"adopted", started.adopted_entry != 0},
+                                          {"estimated_tokens", estimate_json(r)},
+                                          {"requests", client->stats().requests}}.dump(2));
+      else
+        fmt::print("{}\n", started.task.id);
+      return exit_code::ok;
+    }
+    GenerateResult result = life.generate(r, prepared.body, g);
+    if (result.adopted_entry) print_takeover(result);
     if (result.audio_dropped) fmt::print(stderr, "seedreel: the audio was refused by moderation; generated again without audio\n");
     const auto& s = client->stats();
     if (ctx.json) {
       nlohmann::json j = {{"ok", true}, {"output", result.output}, {"bytes", result.bytes}, {"provider", provider.name},
                           {"mode", to_string(infer_mode(r))}, {"audio_dropped", result.audio_dropped},
                           {"adopted", result.adopted_entry != 0},
+                          {"estimated_tokens", estimate_json(r)},
                           {"task", task_json(result.task)},
                           {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes}, {"refreshes", s.refreshes}}}};
       fmt::print("{}\n", j.dump(2));

@@ -3,6 +3,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
+#include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
 namespace {
@@ -12,7 +13,8 @@ const Registration reg{41, "status", "Show a task's status, progress, URL or err
   add_task_args(sub, *o);
   return [o, &ctx] {
     auto [provider, client] = task_client(*o, ctx);
-    Task t = client->poll(o->id);
+    auto journal = existing_journal(o->api);
+    Task t = TaskLifecycle(*client, journal.get()).status(o->id);
     if (ctx.json) {
       auto j = task_json(t);
       j["provider"] = provider.name;

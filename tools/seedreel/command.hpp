@@ -11,6 +11,8 @@ namespace seedreel::cli {
 
 struct Context {
   bool json = false;  // every command takes --json
+  std::vector<std::string> argv;  // the arguments after the program name, as given
+  std::string cwd;                // the folder the command was run in
 };
 
 // Runs the parsed command; returns the process exit status.

@@ -2,6 +2,7 @@
 // subcommand, maps errors to the documented exit statuses.
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
 #include <map>
 
 #include <fmt/format.h>
@@ -23,6 +24,9 @@ int main(int argc, char** argv) {
   app.require_subcommand(1, 1);
   app.set_version_flag("--version", "seedreel 0.1.0");
   cli::Context ctx;
+  ctx.argv.assign(argv + 1, argv + argc);
+  std::error_code cwd_error;
+  ctx.cwd = std::filesystem::current_path(cwd_error).string();
   // Ctrl-C unwinds through the running command so outputs are cleaned up (status 130).
   install_interrupt_handler();
 

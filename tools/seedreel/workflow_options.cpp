@@ -5,6 +5,7 @@
 
 #include "output.hpp"
 #include "seedreel/journal.hpp"
+#include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
 
@@ -46,11 +47,14 @@ WorkflowOptions workflow_options(const WorkflowFlags& f, Journal& journal, const
   o.retry_without_audio = f.retry_without_audio;
   o.overlap = parse_overlap(f.overlap);
   o.sheet = f.sheet;
+  o.resume_command = resume_command(ctx);
   if (!ctx.json) o.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };
   return o;
 }
 
 int print_workflow(const WorkflowResult& r, const Provider& provider, const Context& ctx) {
+  std::int64_t tokens = 0;
+  for (const auto& c : r.clips) tokens += usage_tokens(c.usage).value_or(0);
   if (ctx.json) {
     nlohmann::json clips = nlohmann::json::array();
     for (const auto& c : r.clips) {
@@ -58,6 +62,7 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
                           {"origin", to_string(c.origin)}};
       if (!c.input.empty()) j["input"] = c.input;
       if (!c.input_url.empty()) j["input_url"] = c.input_url;
+      j["usage"] = c.usage.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(c.usage, nullptr, false);
       clips.push_back(j);
     }
     nlohmann::json seams = nlohmann::json::array();
@@ -65,7 +70,8 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
       seams.push_back({{"clip", s.clip}, {"time", s.video_start}, {"dropped_duplicate", s.dropped_duplicate},
                        {"dropped_frames", s.dropped_frames}, {"dropped_ms", s.dropped_ms}, {"psnr_db", s.psnr_db}});
     nlohmann::json j{{"ok", true}, {"output", r.output}, {"provider", provider.name}, {"clips", clips},
-                     {"seams", seams}, {"duration", r.stitch.video_duration}, {"video_copied", r.stitch.video_copied}};
+                     {"seams", seams}, {"duration", r.stitch.video_duration}, {"video_copied", r.stitch.video_copied},
+                     {"usage_tokens", tokens}};
     if (r.sheet)
       j["sheet"] = {{"path", r.sheet->path}, {"width", r.sheet->width}, {"height", r.sheet->height},
                     {"times", r.sheet->times}, {"seams", r.sheet->seams}};
@@ -78,8 +84,8 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
   print_table(rows);
   int dropped = 0;
   for (const auto& s : r.stitch.seams) dropped += s.dropped_frames;
-  fmt::print("{}  {}  {} seam(s), {} repeated frame(s) dropped\n", r.output, human_seconds(r.stitch.video_duration),
-             r.stitch.seams.size(), dropped);
+  fmt::print("{}  {}  {} seam(s), {} repeated frame(s) dropped, {} tokens used\n", r.output,
+             human_seconds(r.stitch.video_duration), r.stitch.seams.size(), dropped, tokens);
   if (r.sheet) fmt::print("{}  contact sheet, {} seam(s) marked\n", r.sheet->path, r.sheet->seams.size());
   return exit_code::ok;
 }

@@ -12,6 +12,7 @@
 
 #include "seedreel/error.hpp"
 #include "seedreel/provider.hpp"
+#include "seedreel/rate_gate.hpp"
 #include "seedreel/request.hpp"
 
 namespace seedreel {
@@ -65,6 +66,8 @@ struct ClientOptions {
   // Called after every poll (progress display) and for notices (retries, refreshes).
   std::function<void(const Task&, double elapsed)> on_poll;
   std::function<void(const std::string&)> on_notice;
+  // Shared with the other clients of this account, when set: a 429 pauses them all.
+  std::shared_ptr<RateGate> gate;
 };
 
 struct ClientStats {

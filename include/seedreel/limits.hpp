@@ -49,6 +49,7 @@ struct MediaLimits {
   Range output_duration{4, 15};
   int default_duration = 5;
   int output_fps = 24;
+  Range execution_expires_after{3600, 259200};  // Ark flex: seconds a task may wait to run
 };
 
 const MediaLimits& media_limits();

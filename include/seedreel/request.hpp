@@ -44,6 +44,10 @@ struct Request {
   bool web_search = false;
   std::optional<std::int64_t> seed;
   bool return_last_frame = false;
+  // Ark: "flex" runs when capacity is free, for less, and may expire unrun;
+  // "" = not sent (the provider's default tier).
+  std::string service_tier;
+  std::optional<int> execution_expires_after;  // Ark, seconds a task may wait before it expires
 };
 
 // The mode the media roles put the request in (before validation).

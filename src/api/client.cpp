@@ -153,8 +153,10 @@ struct Client::Impl {
     };
     for (int attempt = 1;; ++attempt) {
       throw_if_interrupted(subject);
+      if (opt.gate) opt.gate->wait(subject);
       ++stats.requests;
       std::optional<double> retry_after;
+      bool limited = false;  // 429: the account's limit, shared by every client of the gate
       std::string why;
       ErrorKind kind = ErrorKind::network;  // api once the server answered
       try {
@@ -173,6 +175,7 @@ struct Client::Impl {
         } else if (retryable_status(r.status, idempotent)) {
           kind = ErrorKind::api;
           retry_after = r.retry_after();
+          limited = r.status == 429;
           why = describe_api_error(r.status, r.body);
         } else if (!idempotent && (r.status == 502 || r.status == 504)) {
           throw lost(fmt::format("HTTP {} from a gateway", r.status));
@@ -186,6 +189,7 @@ struct Client::Impl {
       if (attempt >= opt.max_attempts)
         throw Error(kind, subject, fmt::format("{} (gave up after {} attempts)", why, attempt));
       double wait = backoff(attempt, retry_after);
+      if (limited && opt.gate) opt.gate->pause_for(wait);
       ++stats.retries;
       notice(fmt::format("{} {}: {}; retrying in {:.1f} s (attempt {} of {})", method, subject, why, wait, attempt + 1,
                          opt.max_attempts));

@@ -59,7 +59,8 @@ Provider dialect_template(Dialect d) {
       p.poll_path = "/contents/generations/tasks/{id}";
       p.cancel_path = "/contents/generations/tasks/{id}";
       p.poll_interval = 10;
-      p.params = {"resolution", "ratio", "duration", "generate_audio", "watermark", "web_search", "seed", "return_last_frame"};
+      p.params = {"resolution", "ratio", "duration", "generate_audio", "watermark", "web_search", "seed", "return_last_frame",
+                  "service_tier", "execution_expires_after"};
       break;
   }
   return p;

@@ -184,6 +184,14 @@ void check_params(Collector& c, const Request& r, const Provider& p, const Model
   not_carried("web_search", r.web_search, "--web-search");
   not_carried("seed", r.seed.has_value(), "--seed");
   not_carried("return_last_frame", r.return_last_frame, "--return-last-frame");
+  not_carried("service_tier", !r.service_tier.empty(), "--tier");
+  not_carried("execution_expires_after", r.execution_expires_after.has_value(), "--expires-after");
+  if (!r.service_tier.empty() && r.service_tier != "default" && r.service_tier != "flex")
+    c.add("request.service_tier", "", r.service_tier, "default, flex", "unknown service tier");
+  const Range& wait = L.execution_expires_after;
+  if (r.execution_expires_after && !wait.contains(*r.execution_expires_after))
+    c.add("request.execution_expires_after", "", fmt::format("{} s", *r.execution_expires_after),
+          fmt::format("{:.0f}–{:.0f} s", wait.min, wait.max), "a task's deadline must be 1 hour to 3 days");
 
   if (!r.resolution.empty()) {
     int rank = resolution_rank(r.resolution);
@@ -468,6 +476,8 @@ nlohmann::json build_body(const Request& request, const Provider& provider,
     if (request.web_search) body["tools"] = nlohmann::json::array({{{"type", "web_search"}}});
     if (request.seed) body["seed"] = *request.seed;
     if (request.return_last_frame) body["return_last_frame"] = true;
+    if (!request.service_tier.empty()) body["service_tier"] = request.service_tier;
+    if (request.execution_expires_after) body["execution_expires_after"] = *request.execution_expires_after;
   }
   return body;
 }

@@ -49,6 +49,7 @@ const std::map<std::string, Type, std::less<>>& known_keys() {
       {"watermark", Type::boolean},    {"return_last_frame", Type::boolean},
       {"model", Type::string},         {"provider", Type::string},     {"output", Type::string},
       {"retry_without_audio", Type::boolean}, {"conform", Type::boolean}, {"fit", Type::string},
+      {"service_tier", Type::string},  {"execution_expires_after", Type::integer},
   };
   return keys;
 }
@@ -172,6 +173,8 @@ BatchFile read_batch(const std::string& path) {
     r.web_search = j.value("web_search", false);
     if (j.contains("watermark")) r.watermark = j["watermark"].get<bool>();
     r.return_last_frame = j.value("return_last_frame", false);
+    r.service_tier = j.value("service_tier", "");
+    if (j.contains("execution_expires_after")) r.execution_expires_after = j["execution_expires_after"].get<int>();
     job.provider = j.value("provider", "");
     job.conform = j.value("conform", true);
     job.retry_without_audio = j.value("retry_without_audio", false);

@@ -2,6 +2,8 @@
 
 #include "guarded_json.hpp"
 
+#include <chrono>
+
 namespace seedance_emu {
 
 namespace {
@@ -30,7 +32,9 @@ void RequestLog::add(const std::string& method, const std::string& path, nlohman
                        {"path", path},
                        {"query", std::move(query)},
                        {"body", std::move(parsed)},
-                       {"auth_ok", auth_ok}};
+                       {"auth_ok", auth_ok},
+                       // Seconds since the emulator started: tests see who waited for whom.
+                       {"at", std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count()}};
   std::lock_guard lock(mutex_);
   entries_.push_back(std::move(entry));
 }

@@ -1,6 +1,8 @@
 #pragma once
 // Every API request the emulator received, for tests to check what a client
-// sent (GET /_emu/requests). Never holds the API key: only whether it matched.
+// sent and when (GET /_emu/requests; "at": seconds since start). Never holds
+// the API key: only whether it matched.
+#include <chrono>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -19,6 +21,7 @@ class RequestLog {
  private:
   mutable std::mutex mutex_;
   std::vector<nlohmann::json> entries_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now();
 };
 
 }  // namespace seedance_emu

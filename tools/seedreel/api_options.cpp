@@ -45,7 +45,8 @@ Provider provider_for(const ApiFlags& flags, const std::string& task_id) {
   return resolve_provider(flags.provider, flags.base_url);
 }
 
-std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provider, const Context& ctx) {
+std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provider, const Context& ctx,
+                                    std::shared_ptr<RateGate> gate) {
   std::string key = load_api_key();
   if (key.empty())
     throw Error(ErrorKind::usage, "", "no API key: set SEEDREEL_API_KEY, or put it in ~/.config/seedreel/api-key (chmod 600)");
@@ -54,6 +55,7 @@ std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provi
   o.overall_timeout = flags.timeout;
   o.poll_interval = flags.poll_interval;
   o.max_attempts = flags.retries + 1;
+  o.gate = std::move(gate);
   if (const char* base = std::getenv("SEEDREEL_RETRY_BASE"); base && *base) o.retry_base = std::atof(base);
   o.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };
   if (!ctx.json && isatty(2)) {

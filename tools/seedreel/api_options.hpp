@@ -33,7 +33,9 @@ Provider provider_for(const ApiFlags& flags, const std::string& task_id = "");
 
 // A client with the key loaded (Error usage when there is none), notices on
 // stderr and, on a terminal and without --json, a progress line.
-std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provider, const Context& ctx);
+// `gate`: shared by the clients of one process (batch workers), when given.
+std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provider, const Context& ctx,
+                                    std::shared_ptr<RateGate> gate = nullptr);
 
 std::string journal_path(const ApiFlags& flags);
 

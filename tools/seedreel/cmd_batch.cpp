@@ -97,6 +97,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     std::string jobs, shard = "1/1", work_dir;
     int concurrency = 4;
     int max_queued = 0;
+    double rate = 0;
     bool keep_going = false, dry_run = false, resubmit_unknown = false;
     ApiFlags api;
   };
@@ -112,6 +113,9 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   sub.add_option("--max-queued", o->max_queued,
                  "Unfinished tasks at once for the whole account (split evenly across shards; upstream allows 120)")
       ->check(CLI::Range(1, 100000));
+  sub.add_option("--rate", o->rate, "API requests per second for all jobs together (0 = no pace; a 429 pauses every job)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
   add_api_flags(sub, o->api);
 
   return [o, &ctx] {
@@ -130,7 +134,9 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     Context quiet = ctx;
     quiet.json = true;
     ApiFlags api = o->api;
-    bo.make_client = [api, quiet](const Provider& p) { return make_client(api, p, quiet); };
+    // One gate for every worker: a 429 to one pauses all, and --rate paces them together.
+    auto gate = std::make_shared<RateGate>(o->rate);
+    bo.make_client = [api, quiet, gate](const Provider& p) { return make_client(api, p, quiet, gate); };
 
     BatchFile file = read_batch(o->jobs);
     BatchPlan plan = plan_batch(file, *shard, bo);

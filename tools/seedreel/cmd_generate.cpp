@@ -65,6 +65,10 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
   sub.add_flag("--web-search", o->request.web_search, "Let the model search the web (text-to-video only)");
   sub.add_option("--seed", o->seed, "Random seed (Ark)");
   sub.add_flag("--watermark", o->watermark, "Ask for a watermark");
+  sub.add_option("--tier", o->request.service_tier,
+                 "Ark service tier: flex runs when capacity is free, for less, and may expire unrun (default: default)");
+  sub.add_option("--expires-after", o->request.execution_expires_after,
+                 "Ark: seconds a task may wait to run before it expires (3600-259200)");
   sub.add_flag("--return-last-frame", o->request.return_last_frame, "Ask the provider for the last frame's URL too");
   sub.add_option("--model", o->request.model, "Model (default: the provider's)");
   sub.add_flag("--dry-run", o->dry_run, "Print the exact request (key redacted) and send nothing");

@@ -152,3 +152,23 @@ TEST_CASE("the token estimate before, and the provider's usage after, summed") {
   REQUIRE_MESSAGE(g.status == 0, g.err);
   CHECK(json::parse(g.out)["estimated_tokens"] == each);
 }
+
+TEST_CASE("batch --dry-run writes nothing: no output or work folder, no journal, though it conforms to check") {
+  Env env;
+  std::string small = env.work + "/small.png";
+  Run made = run({"ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=s=200x150", "-frames:v", "1", small});
+  REQUIRE(made.status == 0);
+  auto file = env.jobs(2, {{"first_frame", small}});
+  Run r = env.cli({"batch", file, "--dry-run", "--json"});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  auto plan = json::parse(r.out);
+  CHECK(plan["jobs"][0]["conformed"].size() == 1);
+  CHECK_FALSE(fs::exists(env.work + "/out"));
+  CHECK_FALSE(fs::exists(env.work + "/.seedreel-work"));
+  CHECK_FALSE(fs::exists(env.work + "/journal.db"));
+  CHECK(env.emu.requests().empty());
+  // The real run makes them.
+  REQUIRE(env.cli({"batch", file}).status == 0);
+  CHECK(fs::exists(env.work + "/out/1.mp4"));
+  CHECK(fs::exists(env.work + "/.seedreel-work"));
+}

@@ -79,6 +79,8 @@ struct BatchOptions {
   // Unfinished tasks at once, at most (0 = no cap beyond concurrency). The
   // provider's cap is per account: give each shard its share.
   int max_queued = 0;
+  // Plan only: no folder is made and conformed copies go to a scratch folder that is removed.
+  bool dry_run = false;
   // A client for a provider (the CLI loads the key and wires notices here). Called once per job, from worker threads.
   std::function<std::unique_ptr<Client>(const Provider&)> make_client;
 };

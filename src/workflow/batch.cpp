@@ -120,13 +120,22 @@ std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, 
   return done;
 }
 
-// Checks and, when needed, conforms one job that will be submitted.
-void check_submission(PlannedJob& p, const fs::path& work_dir, std::vector<BatchProblem>& problems) {
+// The folder that exists nearest to `folder` (itself when it exists).
+fs::path nearest_existing(fs::path folder) {
+  std::error_code ec;
+  while (!folder.empty() && !fs::exists(folder, ec) && folder != folder.parent_path()) folder = folder.parent_path();
+  return folder;
+}
+
+// Checks and, when needed, conforms one job that will be submitted. A dry
+// run makes no folder: the nearest existing one must be writable.
+void check_submission(PlannedJob& p, const fs::path& work_dir, bool dry_run, std::vector<BatchProblem>& problems) {
   BatchJob& job = p.job;
   std::error_code ec;
   fs::path folder = fs::path(job.output).parent_path();
-  fs::create_directories(folder, ec);
-  if (ec || access(folder.c_str(), W_OK) != 0) {
+  if (!dry_run) fs::create_directories(folder, ec);
+  fs::path probe_at = dry_run ? nearest_existing(folder) : folder;
+  if (ec || access(probe_at.c_str(), W_OK) != 0) {
     problems.push_back({job.line, "output", fmt::format("{}: the folder cannot be written", folder.string())});
     return;
   }
@@ -171,6 +180,20 @@ BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptio
     for (auto& e : journal.unfinished()) pending[e.output] = std::move(e);  // oldest first, so the newest stays
   }
   fs::path work_dir = o.work_dir.empty() ? fs::absolute(file.path).parent_path() / ".seedreel-work" : fs::path(o.work_dir);
+  // A dry run still conforms (to know the copies pass), but in a scratch folder it removes: it writes nothing of the user's.
+  std::optional<fs::path> scratch;
+  if (o.dry_run) {
+    std::string tmpl = (fs::temp_directory_path() / "seedreel-dry-run-XXXXXX").string();
+    if (!mkdtemp(tmpl.data())) throw Error(ErrorKind::io, tmpl, "cannot make a scratch folder for the dry run");
+    scratch = work_dir = tmpl;
+  }
+  struct RemoveScratch {
+    std::optional<fs::path>& dir;
+    ~RemoveScratch() {
+      std::error_code ec;
+      if (dir) fs::remove_all(*dir, ec);
+    }
+  } remove_scratch{scratch};
 
   std::vector<std::vector<BatchProblem>> found(jobs.size());
   parallel_for(jobs.size(), o.concurrency, [&](std::size_t i) {
@@ -190,7 +213,7 @@ BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptio
         }
       }
       p.provider = resolve_provider(p.job.provider.empty() ? o.provider : p.job.provider, o.base_url);
-      check_submission(p, work_dir, problems);
+      check_submission(p, work_dir, o.dry_run, problems);
     } catch (const Error& e) {
       problems.push_back({p.job.line, e.kind() == ErrorKind::usage ? "provider" : "file", one_line(e)});
     } catch (const std::exception& e) {

@@ -128,6 +128,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     bo.journal = journal_path(o->api);
     bo.work_dir = o->work_dir;
     bo.resubmit_unknown = o->resubmit_unknown;
+    bo.dry_run = o->dry_run;
     bo.resume_command = resume_command(ctx);
     if (o->max_queued > 0) bo.max_queued = std::max(1, o->max_queued / shard->count);
     // Several jobs poll at once: no per-task progress line (it would interleave).

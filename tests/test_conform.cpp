@@ -571,7 +571,7 @@ TEST_CASE("bad input: one clear line each, exit 3, the good file still conformed
   CHECK(r.file("cf_img_small_200x150.png")["ok"] == true);
   CHECK(r.err.find("img_bomb_100000x100000.png: header claims 100000x100000") != std::string::npos);
   CHECK(r.err.find("decode limit") != std::string::npos);
-  CHECK(r.err.find("cf_img_truncated.jpg: cannot decode") != std::string::npos);
+  CHECK(r.err.find("cf_img_truncated.jpg: unreadable: cut short or corrupt image data") != std::string::npos);
   CHECK(r.err.find("cf_img_zero_0x0.gif:") != std::string::npos);
   // one line per bad file, each naming it
   CHECK(std::count(r.err.begin(), r.err.end(), '\n') == 6);

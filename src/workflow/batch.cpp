@@ -244,9 +244,8 @@ void fail(BatchResult& r, const Error& e) {
   if (r.task_id.empty() && (e.kind() == ErrorKind::moderation || e.kind() == ErrorKind::failed)) r.task_id = e.subject();
 }
 
-void resume_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
+void resume_job(const PlannedJob& p, const BatchOptions& o, Journal& journal, BatchResult& r) {
   r.task_id = p.entry->task_id;
-  Journal journal(o.journal);
   auto client = o.make_client(p.provider);
   TaskLifecycle life(*client, &journal);
   try {
@@ -260,8 +259,7 @@ void resume_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
   }
 }
 
-void submit_job(const PlannedJob& p, const BatchOptions& o, BatchResult& r) {
-  Journal journal(o.journal);
+void submit_job(const PlannedJob& p, const BatchOptions& o, Journal& journal, BatchResult& r) {
   auto client = o.make_client(p.provider);
   TaskLifecycle life(*client, &journal);
   if (p.entry) {
@@ -321,6 +319,18 @@ std::vector<BatchResult> run_batch(const BatchPlan& plan, const BatchOptions& o,
   // budget caps the workers (the account's cap is shared by every shard).
   int workers = o.concurrency;
   if (o.max_queued > 0) workers = std::min(workers, std::max(1, o.max_queued));
+  // One journal connection for every job (Journal serialises its calls):
+  // a connection per job cost more in opening (WAL, schema checks) than the
+  // job's own writes, and the connections queued for SQLite's write lock in
+  // its sleeping busy handler. Opened by the first job; if that fails, the
+  // job fails as before and the next one tries again.
+  std::mutex journal_mutex;
+  std::unique_ptr<Journal> shared_journal;
+  auto journal = [&]() -> Journal& {
+    std::lock_guard lock(journal_mutex);
+    if (!shared_journal) shared_journal = std::make_unique<Journal>(o.journal);
+    return *shared_journal;
+  };
   parallel_for(plan.jobs.size(), workers, [&](std::size_t i) {
     const PlannedJob& p = plan.jobs[i];
     BatchResult& r = results[i];
@@ -335,8 +345,8 @@ std::vector<BatchResult> run_batch(const BatchPlan& plan, const BatchOptions& o,
     try {
       switch (p.plan) {
         case JobPlan::skip: r.status = "skipped"; break;
-        case JobPlan::resume: resume_job(p, o, r); break;
-        case JobPlan::submit: submit_job(p, o, r); break;
+        case JobPlan::resume: resume_job(p, o, journal(), r); break;
+        case JobPlan::submit: submit_job(p, o, journal(), r); break;
       }
     } catch (const Error& e) {
       fail(r, e);

@@ -30,6 +30,27 @@ struct Shard {
 std::optional<Shard> parse_shard(std::string_view text);
 bool in_shard(int line, const Shard& shard) noexcept;
 
+// The shard of one task of an array job, from its engine's environment
+// (docs/cluster.md): a Kubernetes Indexed Job (JOB_COMPLETION_INDEX), a Slurm
+// job array (SLURM_ARRAY_TASK_ID, _COUNT, _MIN, _MAX, _STEP) or an AWS Batch
+// array job (AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ARRAY_SIZE). The
+// engine's 0-based index k is shard k + 1. The count is the engine's own
+// where it exports one, else `count`, else SEEDREEL_SHARD_COUNT; given twice,
+// the two must agree. Throws Error(usage) naming the variables when no engine
+// is found, several are, a value is not a number, or the values disagree;
+// `count_name` names `count` in those messages.
+struct ShardOrigin {
+  Shard shard;
+  std::string engine;  // "kubernetes", "slurm", "aws-batch"
+  std::string detail;  // the variables read, e.g. "SLURM_ARRAY_TASK_ID=4 of 3 tasks 0-8:4"
+};
+using EnvLookup = std::function<std::optional<std::string>(const std::string& name)>;
+ShardOrigin shard_from_environment(std::optional<int> count = std::nullopt, const EnvLookup& env = {},
+                                   std::string_view count_name = "the shard count");
+// `path` with every "{shard}" replaced by the shard's index i (1-based, as in
+// i/n), so each shard has its own journal: "/data/journal-{shard}.db".
+std::string shard_path(std::string path, const Shard& shard);
+
 // One line of the jobs file.
 struct BatchJob {
   int line = 0;              // 1-based line number in the file

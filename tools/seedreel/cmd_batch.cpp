@@ -1,4 +1,4 @@
-// seedreel batch JOBS.jsonl [--concurrency N] [--shard i/n] [--keep-going] [--dry-run]
+// seedreel batch JOBS.jsonl [--concurrency N] [--shard i/n|auto] [--keep-going] [--dry-run]
 // Many generations from one JSON-lines file: every line checked before anything
 // is paid for, N jobs at once, finished outputs skipped and journaled tasks
 // resumed on a rerun. Format and exit status: docs/batch.md.
@@ -91,10 +91,53 @@ void print_plan(const BatchPlan& plan, const Context& ctx) {
   fmt::print("estimated tokens for the new tasks: {}\n", planned_tokens(plan));
 }
 
+// This shard, from --shard i/n, or from the array job's environment with
+// --shard auto (docs/cluster.md).
+Shard resolve_shard(const std::string& text, int count) {
+  if (text == "auto") {
+    ShardOrigin origin;
+    try {
+      origin = shard_from_environment(count > 0 ? std::optional<int>(count) : std::nullopt, {}, "--shard-count");
+    } catch (const Error& e) {
+      throw Error(ErrorKind::usage, "--shard auto", e.reason());
+    }
+    fmt::print(stderr, "seedreel: shard {}/{} ({})\n", origin.shard.index, origin.shard.count, origin.detail);
+    return origin.shard;
+  }
+  if (count > 0) throw Error(ErrorKind::usage, "--shard-count", "goes with --shard auto (in --shard i/n, n is the count)");
+  auto shard = parse_shard(text);
+  if (!shard) throw Error(ErrorKind::usage, "--shard", fmt::format("'{}' is not i/n with 1 <= i <= n, nor auto", text));
+  return *shard;
+}
+
+// The arguments journaled for `seedreel resume`, with the shard pinned as i/n:
+// resume may run where the engine's variables are not set.
+std::vector<std::string> pinned_shard(std::vector<std::string> argv, const Shard& shard) {
+  const std::string value = fmt::format("{}/{}", shard.index, shard.count);
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < argv.size(); ++i) {
+    const std::string& a = argv[i];
+    if (a == "--shard-count") {
+      ++i;  // and its value
+    } else if (a.rfind("--shard-count=", 0) == 0) {
+    } else if (a.rfind("--shard=", 0) == 0) {
+      out.push_back("--shard=" + value);
+    } else {
+      out.push_back(a);
+      if (a == "--shard" && i + 1 < argv.size()) {
+        out.push_back(value);
+        ++i;
+      }
+    }
+  }
+  return out;
+}
+
 const Registration reg{45, "batch", "Run many generations from a JSON-lines file, N at a time, resumably",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Opts {
     std::string jobs, shard = "1/1", work_dir;
+    int shard_count = 0;  // --shard auto, for engines that do not export the count
     int concurrency = 4;
     int max_queued = 0;
     double rate = 0;
@@ -104,7 +147,14 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   auto o = std::make_shared<Opts>();
   sub.add_option("JOBS", o->jobs, "Jobs file: one JSON object per line (docs/batch.md)")->required();
   sub.add_option("--concurrency", o->concurrency, "Jobs at once")->capture_default_str()->check(CLI::Range(1, 64));
-  sub.add_option("--shard", o->shard, "Run only shard i of n: lines L with (L-1) % n == i-1")->capture_default_str();
+  sub.add_option("--shard", o->shard,
+                 "Run only shard i of n: lines L with (L-1) % n == i-1; 'auto': i and n from the array job's "
+                 "environment (Kubernetes Indexed Job, Slurm array, AWS Batch array; docs/cluster.md)")
+      ->capture_default_str();
+  sub.add_option("--shard-count", o->shard_count,
+                 "With --shard auto: the number of shards where the engine does not export it (a Kubernetes "
+                 "Indexed Job's completions; default SEEDREEL_SHARD_COUNT)")
+      ->check(CLI::Range(1, 1000000));
   sub.add_flag("--keep-going", o->keep_going, "Run the valid lines even when others fail their checks");
   sub.add_flag("--dry-run", o->dry_run, "Check every line and print what would be done; send nothing");
   sub.add_option("--work-dir", o->work_dir, "Where conformed media goes (default: .seedreel-work beside JOBS)");
@@ -119,17 +169,23 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   add_api_flags(sub, o->api);
 
   return [o, &ctx] {
-    auto shard = parse_shard(o->shard);
-    if (!shard) throw Error(ErrorKind::usage, "--shard", fmt::format("'{}' is not i/n with 1 <= i <= n", o->shard));
+    auto shard = std::optional<Shard>(resolve_shard(o->shard, o->shard_count));
     BatchOptions bo;
     bo.concurrency = o->concurrency;
     bo.provider = o->api.provider;
     bo.base_url = o->api.base_url;
-    bo.journal = journal_path(o->api);
+    // "{shard}" in the journal's path gives each shard its own (docs/cluster.md).
+    bo.journal = shard_path(journal_path(o->api), *shard);
     bo.work_dir = o->work_dir;
     bo.resubmit_unknown = o->resubmit_unknown;
     bo.dry_run = o->dry_run;
-    bo.resume_command = resume_command(ctx);
+    if (o->shard == "auto") {
+      Context pinned = ctx;
+      pinned.argv = pinned_shard(ctx.argv, *shard);
+      bo.resume_command = resume_command(pinned);
+    } else {
+      bo.resume_command = resume_command(ctx);
+    }
     if (o->max_queued > 0) bo.max_queued = std::max(1, o->max_queued / shard->count);
     // Several jobs poll at once: no per-task progress line (it would interleave).
     Context quiet = ctx;

@@ -463,12 +463,16 @@ class SlurmCluster {
     while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
     return s;
   }
-  // Ends a running array task and puts it back in the queue; Slurm holds a
-  // requeued task for about 2 minutes, so it is then released at once.
+  // Ends a running array task and puts it back in the queue. Slurm holds a
+  // requeued task for about 2 minutes (its old credential stays revoked until
+  // it expires), so it is then released: after 2 s, because slurmd refuses a
+  // credential issued in the second of the revocation ("Job credential
+  // revoked") and fails the task instead of running it.
   void requeue(const std::string& task) const {
     Run r = run({"scontrol", "requeue", task});
     REQUIRE_MESSAGE(r.status == 0, "scontrol requeue ", task, ": ", r.err);
     REQUIRE_MESSAGE(wait_for([&] { return state(task).rfind("PD", 0) == 0; }, 30s), task, " was not requeued: ", state(task));
+    std::this_thread::sleep_for(2s);
     Run u = run({"scontrol", "update", "JobId=" + task, "StartTime=now"});
     REQUIRE_MESSAGE(u.status == 0, "scontrol update ", task, ": ", u.err);
   }
@@ -522,8 +526,8 @@ TEST_CASE("Slurm job array: sbatch --array=0-2 --wait runs every line once; task
   fs::permissions(work + "/config/seedreel/api-key", fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace);
   const std::string jobs = write_jobs(work, 9);
 
-  // Ark (reconciliation lists its tasks); 8 s tasks, so a requeue lands mid-run.
-  EmuProcess emu({"--task-seconds", "8", "--api-key", kKey});
+  // Ark (reconciliation lists its tasks); 12 s tasks, so a requeue lands mid-run even on a busy machine.
+  EmuProcess emu({"--task-seconds", "12", "--api-key", kKey});
   const std::string create = "/contents/generations/tasks";
   // The three first creates (one per shard: --concurrency 1) make their tasks but hold the answers.
   emu.fault({{"method", "POST"}, {"path_prefix", create}, {"kind", "delay_answer"}, {"count", 3}});

@@ -102,6 +102,9 @@ struct BatchOptions {
   int max_queued = 0;
   // Plan only: no folder is made and conformed copies go to a scratch folder that is removed.
   bool dry_run = false;
+  // Where local files the body cannot carry go (videos; anything for a URL-only
+  // dialect); null: such lines fail their checks. Shared by every worker.
+  class Uploader* uploader = nullptr;
   // A client for a provider (the CLI loads the key and wires notices here). Called once per job, from worker threads.
   std::function<std::unique_ptr<Client>(const Provider&)> make_client;
 };

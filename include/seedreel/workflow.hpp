@@ -66,10 +66,14 @@ struct WorkflowResult {
   std::optional<SheetResult> sheet;  // when WorkflowOptions::sheet asked for one
 };
 
+class Uploader;
+
 struct ChainPlan {
   Request base;  // model and output parameters; prompt and media are set per clip
   std::string first_frame;
   std::vector<std::string> prompts;
+  // Publishes the frames a URL-only dialect cannot take inline (null: none can be sent there).
+  Uploader* uploader = nullptr;
 };
 // Clip 1 starts from `first_frame` (conformed first when it fails preflight, or
 // fitted to the exact output size when base has a fixed ratio and a

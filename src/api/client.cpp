@@ -16,6 +16,7 @@
 #include "api/task_list.hpp"
 #include "api/task_parse.hpp"
 #include "http/http.hpp"
+#include "http/retry.hpp"
 #include "seedreel/error.hpp"
 #include "seedreel/limits.hpp"
 #include "seedreel/probe.hpp"
@@ -32,16 +33,9 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-// Sleeps in short steps so Ctrl-C is honoured at once.
-void nap(double seconds, const std::string& subject) {
-  auto until = Clock::now() + std::chrono::duration<double>(seconds);
-  while (Clock::now() < until) {
-    throw_if_interrupted(subject);
-    auto left = std::chrono::duration<double>(until - Clock::now()).count();
-    std::this_thread::sleep_for(std::chrono::duration<double>(std::min(left, 0.05)));
-  }
-  throw_if_interrupted(subject);
-}
+// The retry rules are shared with uploads (http/retry.hpp).
+using http::nap;
+using http::retryable_status;
 
 // Every copy of the key in a text that came from outside becomes "***": a
 // server may echo the Authorization header back in its error message, and
@@ -73,13 +67,6 @@ std::string printable(std::string text, std::size_t n = 80) {
   for (auto& c : text)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return text.size() > n ? text.substr(0, n) + "…" : text;
-}
-
-bool retryable_status(long status, bool idempotent) {
-  // A create may be retried only on answers that say no task was made;
-  // 502/504 come from a gateway that may already have forwarded it upstream.
-  if (status == 408 || status == 429 || status == 500 || status == 503) return true;
-  return idempotent && (status == 502 || status == 504);
 }
 
 }  // namespace
@@ -130,9 +117,7 @@ struct Client::Impl {
   }
 
   double backoff(int attempt, std::optional<double> retry_after) {
-    if (retry_after) return std::min(*retry_after, opt.retry_max);
-    double full = std::min(opt.retry_max, opt.retry_base * double(1 << std::min(attempt - 1, 20)));
-    return full * std::uniform_real_distribution<double>(0.5, 1.0)(rng);  // jitter spreads a thundering herd
+    return http::backoff_seconds(attempt, retry_after, {opt.max_attempts, opt.retry_base, opt.retry_max}, rng);
   }
 
   // One API call with retries; returns the parsed JSON answer. `idempotent`

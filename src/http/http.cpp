@@ -275,8 +275,15 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
 }
 
 std::string redact_url(const std::string& url) {
+  // The query goes whole: presigned URLs carry X-Amz-Signature, -Credential
+  // and -Security-Token there. So does a user:password@ before the host.
   auto q = url.find_first_of("?#");
-  return q == std::string::npos ? url : url.substr(0, q) + "?…";
+  std::string out = q == std::string::npos ? url : url.substr(0, q) + "?…";
+  auto scheme = out.find("://");
+  auto host_end = scheme == std::string::npos ? std::string::npos : out.find('/', scheme + 3);
+  auto at = scheme == std::string::npos ? std::string::npos : out.rfind('@', host_end);
+  if (at != std::string::npos && at > scheme) out.replace(scheme + 3, at - scheme - 3, "***");
+  return out;
 }
 
 bool is_loopback_url(const std::string& url) {

@@ -84,7 +84,8 @@ struct DownloadProgress {
 long download(const std::string& url, std::FILE* file, DownloadProgress& progress, const Limits& limits);
 
 // Percent-decoded-safe description of a URL for messages: scheme://host/path
-// without the query string (pre-signed URLs carry credentials there).
+// without the query string (pre-signed URLs carry credentials there) and
+// with any user:password@ masked.
 std::string redact_url(const std::string& url);
 
 // True when the URL's host is this machine (localhost, 127.0.0.0/8, ::1).

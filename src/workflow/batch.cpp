@@ -17,6 +17,7 @@
 
 #include "seedreel/lifecycle.hpp"
 #include "seedreel/probe.hpp"
+#include "seedreel/upload.hpp"
 #include "util/interrupt.hpp"
 
 namespace seedreel {
@@ -90,7 +91,8 @@ std::string one_line(const Error& e) { return e.subject().empty() ? e.reason() :
 // `local`: the probe of each local file (same order as the media); a
 // conformed file's entry becomes its output's probe, which conform made.
 std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, const std::string& dir,
-                                       std::vector<std::optional<MediaInfo>>& local, std::vector<BatchProblem>& problems) {
+                                       std::vector<std::optional<MediaInfo>>& local, std::vector<BatchProblem>& problems,
+                                       bool can_publish) {
   std::vector<Conformed> done;
   Request& r = job.request;
   ConformOptions co;
@@ -105,7 +107,8 @@ std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, 
   }
   for (std::size_t i = 0; i < r.media.size(); ++i) {
     if (!local[i] || check_file(*local[i], r.media[i].role).empty()) continue;
-    if (local[i]->kind == MediaKind::video) continue;  // a local video cannot be sent at all; validation says so
+    // Without an upload target a local video cannot be sent at all; validation says so.
+    if (local[i]->kind == MediaKind::video && !can_publish) continue;
     auto outcome = conform({{r.media[i].source, r.media[i].role}}, co);
     if (auto* err = std::get_if<Error>(&outcome.front())) {
       problems.push_back({job.line, "conform", one_line(*err)});
@@ -129,7 +132,8 @@ fs::path nearest_existing(fs::path folder) {
 
 // Checks and, when needed, conforms one job that will be submitted. A dry
 // run makes no folder: the nearest existing one must be writable.
-void check_submission(PlannedJob& p, const fs::path& work_dir, bool dry_run, std::vector<BatchProblem>& problems) {
+void check_submission(PlannedJob& p, const fs::path& work_dir, bool dry_run, bool can_publish,
+                      std::vector<BatchProblem>& problems) {
   BatchJob& job = p.job;
   std::error_code ec;
   fs::path folder = fs::path(job.output).parent_path();
@@ -154,9 +158,10 @@ void check_submission(PlannedJob& p, const fs::path& work_dir, bool dry_run, std
   if (problems.size() != before) return;
   if (job.conform)
     p.conformed =
-        conform_failing(job, p.provider, (work_dir / fmt::format("line-{}", job.line)).string(), local, problems);
+        conform_failing(job, p.provider, (work_dir / fmt::format("line-{}", job.line)).string(), local, problems,
+                        can_publish);
   if (problems.size() != before) return;
-  for (const Finding& f : validate(job.request, p.provider, local)) {
+  for (const Finding& f : validate_publishable(job.request, p.provider, local, can_publish)) {
     std::string where = f.path.empty() ? "" : f.path + ": ";
     std::string values = f.actual.empty() ? "" : fmt::format(" ({}; allowed {})", f.actual, f.allowed);
     problems.push_back({job.line, f.rule, fmt::format("{}{}: {}{}", where, f.rule, f.message, values)});
@@ -213,7 +218,7 @@ BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptio
         }
       }
       p.provider = resolve_provider(p.job.provider.empty() ? o.provider : p.job.provider, o.base_url);
-      check_submission(p, work_dir, o.dry_run, problems);
+      check_submission(p, work_dir, o.dry_run, o.uploader != nullptr, problems);
     } catch (const Error& e) {
       problems.push_back({p.job.line, e.kind() == ErrorKind::usage ? "provider" : "file", one_line(e)});
     } catch (const std::exception& e) {
@@ -283,7 +288,9 @@ void submit_job(const PlannedJob& p, const BatchOptions& o, Journal& journal, Ba
       return;
     }
   }
-  PreparedRequest prepared = prepare(p.job.request, p.provider);
+  // Local files the body cannot carry are published now, after every check passed.
+  PublishedRequest published = prepare_published(p.job.request, p.provider, o.uploader, client.get());
+  const PreparedRequest& prepared = published.prepared;
   if (!prepared.findings.empty()) {
     const Finding& f = prepared.findings.front();
     throw Error(ErrorKind::validation, f.path, f.message + " (the input changed after it was checked)");
@@ -296,7 +303,7 @@ void submit_job(const PlannedJob& p, const BatchOptions& o, Journal& journal, Ba
   g.adopt_journaled = false;
   GenerateResult result;
   try {
-    result = life.generate(p.job.request, prepared.body, g);
+    result = life.generate(published.request, prepared.body, g);
   } catch (const Error&) {
     if (life.last_task().status == TaskStatus::expired) r.status = "expired";
     throw;

@@ -9,6 +9,7 @@
 #include "seedreel/conform.hpp"
 #include "seedreel/frames.hpp"
 #include "seedreel/journal.hpp"
+#include "seedreel/upload.hpp"
 #include "seedreel/workflow.hpp"
 #include "util/interrupt.hpp"
 #include "workflow/clip_step.hpp"
@@ -54,9 +55,9 @@ WorkflowResult chain(Client& client, const ChainPlan& plan, const WorkflowOption
     r.media = {{first, Role::first_frame}};
     return r;
   };
-  // Every prompt is checked before the first clip is paid for.
+  // Every prompt is checked before the first clip is paid for (or a frame uploaded).
   for (std::size_t k = 0; k < plan.prompts.size(); ++k) {
-    auto p = prepare(request_for(k, frame), client.provider());
+    auto p = prepare_published(request_for(k, frame), client.provider(), plan.uploader, &client, true).prepared;
     if (!p.findings.empty()) throw findings_error(fmt::format("prompt {}", k + 1), p.findings);
   }
 
@@ -66,8 +67,10 @@ WorkflowResult chain(Client& client, const ChainPlan& plan, const WorkflowOption
   for (std::size_t k = 0; k < plan.prompts.size(); ++k) {
     throw_if_interrupted();
     int index = int(k) + 1;
-    Request r = request_for(k, frame);
-    PreparedRequest p = prepare(r, client.provider());
+    // A frame the dialect cannot take inline is published (content-addressed: once).
+    auto published = prepare_published(request_for(k, frame), client.provider(), plan.uploader, &client);
+    Request r = published.request;
+    const PreparedRequest& p = published.prepared;
     if (!p.findings.empty()) throw findings_error(fmt::format("clip {}", index), p.findings);
     key = fold_key(key, elide_inline_media(p.body));
     ClipJob job{index, clip_path(parts, index), key, r.prompt};

@@ -11,6 +11,7 @@
 #include "seedreel/journal.hpp"
 #include "seedreel/limits.hpp"
 #include "seedreel/probe.hpp"
+#include "seedreel/upload.hpp"
 #include "seedreel/workflow.hpp"
 #include "util/interrupt.hpp"
 #include "workflow/clip_step.hpp"
@@ -82,7 +83,7 @@ WorkflowResult extend(Client& client, const ExtendPlan& plan, const WorkflowOpti
       if (!p.findings.empty()) throw findings_error(fmt::format("clip {}", i), p.findings);
       clip = generate_clip(client, job, r, p.body, options);
       clip->input = cut.path;
-      clip->input_url = url;
+      clip->input_url = redact_presigned(url);  // shown in the result: no signature
     }
     result.clips.push_back(*clip);
 

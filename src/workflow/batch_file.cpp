@@ -1,6 +1,8 @@
 // Reading a jobs file: one JSON object per line, keys mirroring `generate`'s
 // flags. Every problem is collected with its line number; nothing is probed.
 #include <charconv>
+#include <climits>
+#include <cstdint>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -38,14 +40,14 @@ bool in_shard(int line, const Shard& shard) noexcept { return (line - 1) % shard
 
 namespace {
 
-enum class Type { string, strings, integer, boolean };
+enum class Type { string, strings, integer, integer64, boolean };
 
 const std::map<std::string, Type, std::less<>>& known_keys() {
   static const std::map<std::string, Type, std::less<>> keys{
       {"prompt", Type::string},        {"first_frame", Type::string},  {"last_frame", Type::string},
       {"ref_images", Type::strings},   {"ref_videos", Type::strings},  {"ref_audios", Type::strings},
       {"resolution", Type::string},    {"ratio", Type::string},        {"duration", Type::integer},
-      {"audio", Type::boolean},        {"web_search", Type::boolean},  {"seed", Type::integer},
+      {"audio", Type::boolean},        {"web_search", Type::boolean},  {"seed", Type::integer64},
       {"watermark", Type::boolean},    {"return_last_frame", Type::boolean},
       {"model", Type::string},         {"provider", Type::string},     {"output", Type::string},
       {"retry_without_audio", Type::boolean}, {"conform", Type::boolean}, {"fit", Type::string},
@@ -58,7 +60,8 @@ const char* type_word(Type t) {
   switch (t) {
     case Type::string: return "a string";
     case Type::strings: return "an array of strings";
-    case Type::integer: return "an integer";
+    case Type::integer:
+    case Type::integer64: return "an integer";
     case Type::boolean: return "true or false";
   }
   return "";
@@ -72,14 +75,24 @@ bool has_type(const json& v, Type t) {
       for (const auto& s : v)
         if (!s.is_string()) return false;
       return true;
-    case Type::integer: return v.is_number_integer();
+    case Type::integer:
+    case Type::integer64: return v.is_number_integer();
     case Type::boolean: return v.is_boolean();
   }
   return false;
 }
 
+// Whether an integer fits the field it is read into (seed: 64 bits, the
+// others: int); get<int> would wrap 4294967301 to 5 without a word.
+bool fits(const json& v, Type t) {
+  if (!v.is_number_integer()) return true;
+  const std::int64_t lo = t == Type::integer64 ? INT64_MIN : INT_MIN, hi = t == Type::integer64 ? INT64_MAX : INT_MAX;
+  if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= std::uint64_t(hi);
+  return v.get<std::int64_t>() >= lo && v.get<std::int64_t>() <= hi;
+}
+
 // nlohmann's message without its "[json.exception…] parse error at line 1, " prefix.
-std::string json_reason(const json::parse_error& e) {
+std::string json_reason(const json::exception& e) {
   std::string what = e.what();
   for (const char* cut : {"] ", "line 1, "})
     if (auto at = what.find(cut); at != std::string::npos) what = what.substr(at + std::strlen(cut));
@@ -128,7 +141,7 @@ BatchFile read_batch(const std::string& path) {
     }
     try {
       j = json::parse(text);
-    } catch (const json::parse_error& e) {
+    } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
       problem("json", "not valid JSON: " + json_reason(e));
       continue;
     }
@@ -142,6 +155,8 @@ BatchFile read_batch(const std::string& path) {
         problem("key", fmt::format("unknown key '{}' (see docs/batch.md for the keys)", key));
       else if (!has_type(value, k->second))
         problem("type", fmt::format("'{}' must be {}, not {}", key, type_word(k->second), value.type_name()));
+      else if (!fits(value, k->second))
+        problem("type", fmt::format("'{}' is out of range: {}", key, value.dump()));
     }
     if (file.problems.size() != before) continue;
 

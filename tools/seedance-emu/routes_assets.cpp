@@ -3,6 +3,7 @@
 #include <httplib.h>
 
 #include "emulator.hpp"
+#include "fetch.hpp"
 #include "validate.hpp"
 
 namespace seedance_emu {
@@ -31,21 +32,11 @@ std::optional<Picture> fetch_picture(const std::string& url) {
     if (!p) invalid("URL", why);
     return p;
   }
-  for (std::string_view host : {"http://127.0.0.1:", "http://localhost:"}) {
-    if (!url.starts_with(host)) continue;
-    auto slash = url.find('/', host.size());
-    std::string origin = url.substr(0, slash);
-    std::string path = slash == std::string::npos ? "/" : url.substr(slash);
-    httplib::Client client(origin);
-    client.set_connection_timeout(5);
-    client.set_read_timeout(10);
-    auto got = client.Get(path.c_str());
-    if (!got || got->status != 200) invalid("URL", "cannot fetch " + url);
-    auto p = read_picture(got->body, &why);
-    if (!p) invalid("URL", why);
-    return p;
-  }
-  return std::nullopt;
+  auto bytes = fetch_media(url, "URL");
+  if (!bytes) return std::nullopt;
+  auto p = read_picture(std::move(*bytes), &why);
+  if (!p) invalid("URL", why);
+  return p;
 }
 
 }  // namespace
@@ -86,7 +77,10 @@ void add_asset_routes(Emulator& emu) {
       a.url = required_string(*body, "URL");
       if (!is_http_url(a.url) && !(a.url.starts_with("data:") && a.type != MediaType::video))
         invalid("URL", "must be an http(s) URL (or a base64 data URI for images and audio)");
-      if (a.type == MediaType::image) a.picture = fetch_picture(a.url);
+      if (a.type == MediaType::image)
+        a.picture = fetch_picture(a.url);
+      else if (is_http_url(a.url))
+        (void)fetch_media(a.url, "URL");  // the provider copies the medium when the asset is made
       std::string id = emu.assets().create_asset(std::move(a));
       res.set_content(nlohmann::json{{"Id", id}}.dump(), "application/json");
     } catch (const ApiError& e) {

@@ -8,6 +8,7 @@
 #include <fstream>
 
 #include "emulator.hpp"
+#include "fetch.hpp"
 
 namespace seedance_emu {
 
@@ -42,6 +43,10 @@ void add_upload_routes(Emulator& emu) {
     }
     std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     res.set_content(body, "video/mp4");
+  });
+  // What the emulator fetched of the media URLs it was given (fetch.hpp).
+  emu.server().Get("/_emu/fetches", [](const httplib::Request&, httplib::Response& res) {
+    res.set_content(fetch_log().dump(), "application/json");
   });
 }
 

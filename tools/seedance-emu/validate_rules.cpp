@@ -5,6 +5,7 @@
 #include <regex>
 
 #include "seedreel/limits.hpp"
+#include "fetch.hpp"
 #include "validate.hpp"
 
 namespace seedance_emu {
@@ -97,7 +98,15 @@ std::optional<Picture> check_media(MediaType type, const std::string& url, const
     return picture;
   }
   if (!is_http_url(url)) invalid(param, "must be an http(s) URL, a base64 data URI or asset://ID");
-  return std::nullopt;
+  // A URL on this machine is read as the provider reads it: an upload that
+  // did not land, or a presigned URL that does not verify, fails here.
+  auto bytes = fetch_media(url, param);
+  if (!bytes || type != MediaType::image) return std::nullopt;
+  std::string why;
+  auto picture = read_picture(std::move(*bytes), &why);
+  if (!picture) invalid(param, why);
+  check_picture(*picture, param);
+  return picture;
 }
 
 void check_prompt(const std::string& text, const std::string& param, int images, int videos, int audios) {

@@ -11,6 +11,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
+#include "upload_options.hpp"
 #include "output.hpp"
 #include "seedreel/batch.hpp"
 #include "seedreel/lifecycle.hpp"
@@ -169,6 +170,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   add_api_flags(sub, o->api);
 
   return [o, &ctx] {
+    UploadFlags upload;
     auto shard = std::optional<Shard>(resolve_shard(o->shard, o->shard_count));
     BatchOptions bo;
     bo.concurrency = o->concurrency;
@@ -194,9 +196,14 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     // One gate for every worker: a 429 to one pauses all, and --rate paces them together.
     auto gate = std::make_shared<RateGate>(o->rate);
     bo.make_client = [api, quiet, gate](const Provider& p) { return make_client(api, p, quiet, gate); };
+  add_upload_flags(sub, o->upload);
 
     BatchFile file = read_batch(o->jobs);
     BatchPlan plan = plan_batch(file, *shard, bo);
+    // Several jobs upload at once: no progress line (it would interleave).
+    Context quiet_uploads = ctx;
+    quiet_uploads.json = true;
+    auto uploader = make_uploader(o->upload, o->api, quiet_uploads);
     if (!plan.problems.empty()) {
       report_problems(o->jobs, plan.problems);
       if (!o->keep_going) {
@@ -206,6 +213,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
           print_plan(plan, ctx);
         fmt::print(stderr, "seedreel: {} problem(s) in {}; nothing was submitted (--keep-going runs the valid lines)\n",
                    plan.problems.size(), o->jobs);
+    bo.uploader = uploader.get();
         return exit_code::rejected;
       }
     }

@@ -5,10 +5,14 @@
 #include "api_options.hpp"
 #include "http/http.hpp"
 #include "command.hpp"
+#include "upload_options.hpp"
 #include "workflow_options.hpp"
 
 namespace seedreel::cli {
 namespace {
+
+// --upload-url's URL as a put: template: "{name}" stays, a folder gets the name.
+std::string put_spec(const std::string& url) { return "put:" + url + (url.ends_with('/') ? "{name}" : ""); }
 
 const Registration reg{61, "extend", "Continue a video from its tail as a reference video, N times, and join the clips",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
@@ -17,6 +21,7 @@ const Registration reg{61, "extend", "Continue a video from its tail as a refere
     int times = 1;
     double tail = 0;
     WorkflowFlags flags;
+    UploadFlags upload;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("video", o->video, "The video to extend")->required();
@@ -24,27 +29,34 @@ const Registration reg{61, "extend", "Continue a video from its tail as a refere
   sub.add_option("--times", o->times, "Rounds of extension")->capture_default_str();
   sub.add_option("--tail", o->tail, "Seconds of the newest video fed back, 2-15 (default 15, or all of a shorter video)");
   sub.add_option("--upload-url", o->upload_url,
-                 "Where each tail is PUT for the provider to read: URL with {name}, or ending in / "
-                 "(env SEEDREEL_UPLOAD_URL; default BASE/uploads/ when the base URL is on this machine)");
+                 "Where each tail is PUT for the provider to read: URL with {name}, or ending in / (as --upload "
+                 "put:URL; env SEEDREEL_UPLOAD_URL; default BASE/uploads/ when the base URL is on this machine)");
   add_workflow_flags(sub, o->flags);
+  add_upload_flags(sub, o->upload);
   return [o, &ctx] {
-    std::string upload = o->upload_url;
-    if (const char* env = std::getenv("SEEDREEL_UPLOAD_URL"); upload.empty() && env) upload = env;
+    UploadFlags upload = o->upload;
+    if (upload.upload.empty() && !o->upload_url.empty()) upload.upload = put_spec(o->upload_url);
+    std::string fallback;
+    if (const char* env = std::getenv("SEEDREEL_UPLOAD_URL"); env && *env) fallback = put_spec(env);
     // A server on this machine (the emulator) takes uploads itself; a real
     // provider's host never gets the video unasked.
-    if (std::string base = provider_for(o->flags.api).base_url; upload.empty() && http::is_loopback_url(base))
-      upload = base + (base.ends_with('/') ? "uploads/" : "/uploads/");
-    if (upload.empty())
-      throw Error(ErrorKind::usage, "--upload-url",
-                  "the API reads a reference video only from a URL or asset: give where to PUT the tail");
+    if (std::string base = provider_for(o->flags.api).base_url; fallback.empty() && http::is_loopback_url(base))
+      fallback = "put:" + base + (base.ends_with('/') ? "" : "/") + "uploads/{sha256}.{ext}";
+    auto uploader = make_uploader(upload, o->flags.api, ctx, fallback);
+    if (!uploader)
+      throw Error(ErrorKind::usage, "--upload",
+                  "the API reads a reference video only from a URL or asset: give where to put the tail "
+                  "(--upload put:URL_TEMPLATE, s3://bucket/prefix or asset:…)");
     ExtendPlan plan;
     plan.base = base_request(o->flags);
     plan.video = o->video;
     plan.prompt = o->prompt;
     plan.times = o->times;
     plan.tail = o->tail;
-    plan.publish = put_publisher(upload, o->flags.api.request_timeout);
-    return run_workflow(o->flags, ctx, [&](Client& c, const WorkflowOptions& w) { return extend(c, plan, w); });
+    return run_workflow(o->flags, ctx, [&](Client& c, const WorkflowOptions& w) {
+      plan.publish = [&](const std::string& path) { return uploader->publish(path, MediaKind::video, &c).source; };
+      return extend(c, plan, w);
+    });
   };
 }};
 

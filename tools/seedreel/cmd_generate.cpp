@@ -12,6 +12,7 @@
 #include "output.hpp"
 #include "seedreel/journal.hpp"
 #include "seedreel/lifecycle.hpp"
+#include "upload_options.hpp"
 
 namespace seedreel::cli {
 namespace {
@@ -50,13 +51,15 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
     std::optional<int> duration;
     std::optional<std::int64_t> seed;
     ApiFlags api;
+    UploadFlags upload;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("--prompt", o->request.prompt, "Text prompt; refer to media as @image1, @video1, @audio1");
   sub.add_option("--first-frame", o->first, "First frame image (file, URL, data URI or asset://ID)");
   sub.add_option("--last-frame", o->last, "Last frame image (needs --first-frame)");
   sub.add_option("--ref-image", o->ref_images, "Reference image (repeatable)")->allow_extra_args(false);
-  sub.add_option("--ref-video", o->ref_videos, "Reference video: URL or asset://ID (repeatable)")->allow_extra_args(false);
+  sub.add_option("--ref-video", o->ref_videos, "Reference video: file (needs --upload), URL or asset://ID (repeatable)")
+      ->allow_extra_args(false);
   sub.add_option("--ref-audio", o->ref_audios, "Reference audio (repeatable)")->allow_extra_args(false);
   sub.add_option("--resolution", o->request.resolution, "480p 720p 1080p (default: the provider's, 720p)");
   sub.add_option("--ratio", o->request.ratio, "16:9 4:3 1:1 3:4 9:16 21:9 adaptive");
@@ -80,6 +83,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
                "(by default that task is taken over)");
   sub.add_option("-o,--output", o->output, "Where to write the video (.mp4)");
   add_api_flags(sub, o->api);
+  add_upload_flags(sub, o->upload);
 
   return [o, &ctx] {
     Request& r = o->request;
@@ -96,16 +100,25 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
     if (!o->dry_run && !o->no_wait && o->output.empty()) throw Error(ErrorKind::usage, "-o", "give the output video path");
 
     Provider provider = provider_for(o->api);
-    PreparedRequest prepared = prepare(r, provider);
+    // Local files the body cannot carry are published first (nothing is sent
+    // while a rule fails); an asset needs the provider's client for that.
+    auto uploader = make_uploader(o->upload, o->api, ctx);
+    std::unique_ptr<Client> client;
+    if (uploader && !o->dry_run && uploader->spec().starts_with("asset")) client = make_client(o->api, provider, ctx);
+    PublishedRequest published = prepare_published(r, provider, uploader.get(), client.get(), o->dry_run);
+    PreparedRequest& prepared = published.prepared;
     if (!prepared.findings.empty()) {
+      if (!uploader) add_upload_hint(prepared.findings);
       print_findings(prepared.findings, ctx);
       return exit_code::rejected;
     }
+    report_published(published.published, ctx);
+    r = published.request;
     std::string url = provider.url(provider.create_path);
     if (o->dry_run) {
       // The key is never printed: only whether one would be sent.
       bool keyed = !load_api_key().empty();
-      auto body = nlohmann::json::parse(prepared.body);
+      auto body = nlohmann::json::parse(redact_presigned(prepared.body));
       if (ctx.json) {
         nlohmann::json headers = {{"Content-Type", "application/json"}};
         if (keyed) headers["Authorization"] = "Bearer ***";
@@ -120,7 +133,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
       return exit_code::ok;
     }
 
-    auto client = make_client(o->api, provider, ctx);
+    if (!client) client = make_client(o->api, provider, ctx);
     Journal journal(journal_path(o->api));
     TaskLifecycle life(*client, &journal);
     life.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };

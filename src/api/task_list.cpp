@@ -1,6 +1,10 @@
 #include "api/task_list.hpp"
 
 #include <cctype>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -24,10 +28,27 @@ std::string percent_encode(const std::string& text) {
   return out;
 }
 
+// Whether a number fits the integer field it is read into: get<int>() of
+// 1e300 is undefined, and of 2^40 wraps.
+template <typename T>
+bool fits(const json& v) {
+  if constexpr (std::is_integral_v<T> && !std::is_same_v<T, bool>) {
+    using L = std::numeric_limits<T>;
+    if (v.is_number_float()) {
+      const double d = v.get<double>(), end = std::ldexp(1.0, L::digits);
+      return d > -end - 1 && d < end;
+    }
+    if (v.is_number_unsigned()) return v.get<std::uint64_t>() <= std::uint64_t(L::max());
+    if (v.is_number_integer())
+      return v.get<std::int64_t>() >= std::int64_t(L::min()) && v.get<std::int64_t>() <= std::int64_t(L::max());
+  }
+  return true;
+}
+
 template <typename T>
 T field(const json& item, const char* key, T fallback) {
   auto it = item.find(key);
-  if (it == item.end() || it->is_null()) return fallback;
+  if (it == item.end() || it->is_null() || !fits<T>(*it)) return fallback;
   try {
     return it->get<T>();
   } catch (const json::exception&) {

@@ -34,13 +34,17 @@ std::string str(const json& j, std::initializer_list<const char*> path) {
   return n->dump();
 }
 
+// A percentage as an int, at most 100; -1 for NaN, infinities and negatives,
+// whose conversion to int (1e300, "nan") would be undefined.
+int percent(double v) { return std::isfinite(v) && v >= 0 ? int(std::min(v, 100.0) + 0.5) : -1; }
+
 int parse_progress(const json* n) {
   if (!n || n->is_null()) return -1;
-  if (n->is_number()) return int(n->get<double>() + 0.5);
+  if (n->is_number()) return percent(n->get<double>());
   if (n->is_string()) {
     const auto& s = n->get_ref<const std::string&>();
     try {
-      return int(std::stod(s) + 0.5);
+      return percent(std::stod(s));
     } catch (...) {
       return -1;
     }

@@ -516,3 +516,39 @@ TEST_CASE("chain on the flat dialect: the first frame and every last frame are u
   CHECK(s.creates("/v1/kyyvideo2/videos").size() == 2);  // both clips reused
   CHECK(nginx.puts() == 2);
 }
+
+TEST_CASE("uploads show progress on a terminal only, and a store that does not answer is retried as API calls are") {
+  Session s("upload-tty");
+  std::string big = s.work + "/big.mp4";  // 3 MB: large enough for a progress line
+  make({"-f", "lavfi", "-i", "testsrc2=size=854x480:rate=24", "-t", "5", "-b:v", "12M", "-pix_fmt", "yuv420p", big});
+  std::string upload = "put:" + s.emu.base + "/uploads/{sha256}.{ext}";
+  std::vector<std::string> args{"generate", "--prompt", "@video1 x", "--ref-video", big, "--upload", upload};
+
+  auto quiet = args;
+  quiet.insert(quiet.end(), {"-o", s.work + "/a.mp4"});
+  Run piped = s.cli_env(quiet, {});
+  REQUIRE_MESSAGE(piped.status == 0, piped.err);
+  CHECK(piped.err.find("upload 100%") == std::string::npos);
+
+  // Under a pseudo-terminal (script(1)), a line that redraws itself; a fresh file so it is uploaded.
+  std::string copy = s.work + "/big2.mp4";
+  make({"-i", big, "-c", "copy", "-metadata", "title=again", copy});
+  auto tty = args;
+  tty[4] = copy;
+  tty.insert(tty.end(), {"-o", s.work + "/b.mp4"});
+  auto argv = s.argv(tty);
+  std::string command;
+  for (const auto& a : argv) command += "'" + a + "' ";
+  Run shown = run({"script", "-q", "-e", "-c", command, "/dev/null"});
+  REQUIRE_MESSAGE(shown.status == 0, shown.out);
+  CHECK(shown.out.find("upload 100%") != std::string::npos);
+
+  // Nothing listens on this port: the PUT is tried --retries + 1 times, then refused with exit 4.
+  auto dead = std::vector<std::string>{"generate", "--prompt", "@video1 x", "--ref-video", big, "--upload",
+                                       "put:http://127.0.0.1:" + std::to_string(free_port()) + "/u/{sha256}.{ext}",
+                                       "--retries", "2", "-o", s.work + "/c.mp4"};
+  Run refused = s.cli_env(dead, {});
+  CHECK(refused.status == 4);
+  CHECK(refused.err.find("gave up after 3 attempts") != std::string::npos);
+  CHECK(count(refused.err, "retrying in") == 2);
+}

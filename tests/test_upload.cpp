@@ -552,3 +552,50 @@ TEST_CASE("uploads show progress on a terminal only, and a store that does not a
   CHECK(refused.err.find("gave up after 3 attempts") != std::string::npos);
   CHECK(count(refused.err, "retrying in") == 2);
 }
+
+TEST_CASE("the upload target can come from the environment or ~/.config/seedreel/upload.json") {
+  Session s("upload-config");
+  std::string video = make_video(s.work);
+  std::string sha = seedreel::upload::sha256_file_hex(video);
+  fs::create_directories(s.work + "/config/seedreel");
+  std::ofstream(s.work + "/config/seedreel/upload.json")
+      << json{{"upload", "put:" + s.emu.base + "/uploads/cfg-{sha256}.{ext}"}}.dump();
+  Run from_file = s.cli_env({"generate", "--prompt", "@video1 x", "--ref-video", video, "-o", s.work + "/a.mp4"}, {});
+  REQUIRE_MESSAGE(from_file.status == 0, from_file.err);
+  CHECK(media_url(s.creates().back()["body"]) == s.emu.base + "/uploads/cfg-" + sha + ".mp4");
+  // The environment wins over the file, the flag over both.
+  Run from_env = s.cli_env({"generate", "--prompt", "@video1 x", "--ref-video", video, "-o", s.work + "/b.mp4"},
+                           {"SEEDREEL_UPLOAD=put:" + s.emu.base + "/uploads/env-{sha256}.{ext}"});
+  REQUIRE_MESSAGE(from_env.status == 0, from_env.err);
+  CHECK(media_url(s.creates().back()["body"]) == s.emu.base + "/uploads/env-" + sha + ".mp4");
+  Run from_flag = s.cli_env({"generate", "--prompt", "@video1 x", "--ref-video", video, "--upload",
+                             "put:" + s.emu.base + "/uploads/flag-{sha256}.{ext}", "-o", s.work + "/c.mp4"},
+                            {"SEEDREEL_UPLOAD=put:" + s.emu.base + "/uploads/env-{sha256}.{ext}"});
+  REQUIRE_MESSAGE(from_flag.status == 0, from_flag.err);
+  CHECK(media_url(s.creates().back()["body"]) == s.emu.base + "/uploads/flag-" + sha + ".mp4");
+  CHECK(fetched(s.fetches(), sha).size() == 3);
+}
+
+TEST_CASE("extend through S3: tails presigned, and a rerun pays and uploads nothing twice") {
+  Session s("upload-extend");
+  S3 s3(s.work + "/s3");
+  std::string video = make_video(s.work);
+  std::vector<std::string> args{"extend", video, "--prompt", "@video1 keeps going", "--tail", "3", "--duration", "4",
+                                "--upload", "s3://media/tails", "--s3-endpoint", s3.endpoint, "-o",
+                                s.work + "/longer.mp4", "--json"};
+  Run first = s.cli_env(args, kAws);
+  REQUIRE_MESSAGE(first.status == 0, first.err);
+  CHECK(s.creates().size() == 1);
+  CHECK(s3.puts() == 1);
+  CHECK(count(s3.log(), "sigv4=bad") == 0);
+  auto result = json::parse(first.out);
+  std::string shown = result["clips"][0]["input_url"];
+  CHECK(shown.find("X-Amz-Signature=***") != std::string::npos);
+  CHECK(first.out.find("S3RVER") == std::string::npos);
+  CHECK(slurp(s.work + "/journal.db").find("X-Amz-Signature") == std::string::npos);
+
+  Run again = s.cli_env(args, kAws);
+  REQUIRE_MESSAGE(again.status == 0, again.err);
+  CHECK(s.creates().size() == 1);
+  CHECK(s3.puts() == 1);
+}

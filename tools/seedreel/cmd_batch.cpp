@@ -144,6 +144,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     double rate = 0;
     bool keep_going = false, dry_run = false, resubmit_unknown = false;
     ApiFlags api;
+    UploadFlags upload;
   };
   auto o = std::make_shared<Opts>();
   sub.add_option("JOBS", o->jobs, "Jobs file: one JSON object per line (docs/batch.md)")->required();
@@ -168,10 +169,14 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
   add_api_flags(sub, o->api);
+  add_upload_flags(sub, o->upload);
 
   return [o, &ctx] {
-    UploadFlags upload;
     auto shard = std::optional<Shard>(resolve_shard(o->shard, o->shard_count));
+    // Several jobs upload at once: no progress line (it would interleave).
+    Context quiet_uploads = ctx;
+    quiet_uploads.json = true;
+    auto uploader = make_uploader(o->upload, o->api, quiet_uploads);
     BatchOptions bo;
     bo.concurrency = o->concurrency;
     bo.provider = o->api.provider;
@@ -196,14 +201,9 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     // One gate for every worker: a 429 to one pauses all, and --rate paces them together.
     auto gate = std::make_shared<RateGate>(o->rate);
     bo.make_client = [api, quiet, gate](const Provider& p) { return make_client(api, p, quiet, gate); };
-  add_upload_flags(sub, o->upload);
 
     BatchFile file = read_batch(o->jobs);
     BatchPlan plan = plan_batch(file, *shard, bo);
-    // Several jobs upload at once: no progress line (it would interleave).
-    Context quiet_uploads = ctx;
-    quiet_uploads.json = true;
-    auto uploader = make_uploader(o->upload, o->api, quiet_uploads);
     if (!plan.problems.empty()) {
       report_problems(o->jobs, plan.problems);
       if (!o->keep_going) {

@@ -186,6 +186,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     bo.work_dir = o->work_dir;
     bo.resubmit_unknown = o->resubmit_unknown;
     bo.dry_run = o->dry_run;
+    bo.uploader = uploader.get();
     if (o->shard == "auto") {
       Context pinned = ctx;
       pinned.argv = pinned_shard(ctx.argv, *shard);
@@ -213,7 +214,6 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
           print_plan(plan, ctx);
         fmt::print(stderr, "seedreel: {} problem(s) in {}; nothing was submitted (--keep-going runs the valid lines)\n",
                    plan.problems.size(), o->jobs);
-    bo.uploader = uploader.get();
         return exit_code::rejected;
       }
     }

@@ -172,3 +172,18 @@ TEST_CASE("batch --dry-run writes nothing: no output or work folder, no journal,
   CHECK(fs::exists(env.work + "/out/1.mp4"));
   CHECK(fs::exists(env.work + "/.seedreel-work"));
 }
+
+TEST_CASE("resume continues a batch whose jobs file name is not UTF-8, byte for byte") {
+  Env env;
+  std::string odd = env.work + "/jobs-\xff.jsonl";
+  fs::rename(env.jobs(1), odd);
+  auto argv = env.argv({"batch", odd});
+  argv.insert(std::find(argv.begin(), argv.end(), program("seedreel")), "SEEDREEL_KILL_AT=poll");
+  Run killed = run(argv);
+  REQUIRE_MESSAGE(killed.status == 128 + 9, killed.err);
+  Run r = env.cli({"resume", "--json"}, false);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(json::parse(r.out)[0]["result"] == "continued");
+  CHECK(fs::exists(env.work + "/out/1.mp4"));
+  CHECK(env.emu.requests("POST", kCreate).size() == 1);
+}

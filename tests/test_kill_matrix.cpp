@@ -175,24 +175,23 @@ void no_partial_file(const std::string& path) {
   CHECK_MESSAGE(r.err.empty(), path, ": ", r.err);
 }
 
-// One uninterrupted run of each command: what every cell must end with.
-std::map<std::string, std::vector<std::string>> references() {
+// One uninterrupted run of a command: what each of its cells must end with.
+const std::vector<std::string>& reference(const Command& c) {
   static std::map<std::string, std::vector<std::string>> refs;
-  if (!refs.empty()) return refs;
+  auto& ref = refs[c.name];
+  if (!ref.empty()) return ref;
   Session s;
-  for (const auto& c : commands()) {
-    std::string dir = temp_dir("kill-ref-" + c.name);
-    Run r = run(s.argv_in(dir, c.args(dir)));
-    REQUIRE_MESSAGE(r.status == 0, c.name, ": ", r.err);
-    for (const auto& o : c.outputs) refs[c.name].push_back(frames(dir + "/" + o));
-  }
-  return refs;
+  std::string dir = temp_dir("kill-ref-" + c.name);
+  Run r = run(s.argv_in(dir, c.args(dir)));
+  REQUIRE_MESSAGE(r.status == 0, c.name, ": ", r.err);
+  for (const auto& o : c.outputs) ref.push_back(frames(dir + "/" + o));
+  return ref;
 }
 
 void cell(const Command& c, const std::string& point, const std::string& again = "command") {
   CAPTURE(c.name);
   CAPTURE(point);
-  auto refs = references();
+  const auto& ref = reference(c);
   Session s;
   std::string dir = temp_dir("kill-" + c.name + "-" + point.substr(0, point.find(':')));
   auto args = c.args(dir);
@@ -226,7 +225,7 @@ void cell(const Command& c, const std::string& point, const std::string& again =
   for (std::size_t i = 0; i < c.outputs.size(); ++i) {
     CAPTURE(c.outputs[i]);
     REQUIRE(fs::exists(dir + "/" + c.outputs[i]));
-    CHECK(frames(dir + "/" + c.outputs[i]) == refs[c.name][i]);
+    CHECK(frames(dir + "/" + c.outputs[i]) == ref[i]);
   }
   // Everything the journal holds is finished.
   Run left = run(s.argv_in(dir, {"resume", "--json"}));

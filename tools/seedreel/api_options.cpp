@@ -9,6 +9,7 @@
 
 #include "output.hpp"
 #include "seedreel/journal.hpp"
+#include "util/base64.hpp"
 
 namespace seedreel::cli {
 
@@ -74,8 +75,29 @@ std::unique_ptr<Journal> existing_journal(const ApiFlags& flags) {
   return std::make_unique<Journal>(journal_path(flags));
 }
 
+namespace {
+// Arguments are bytes: one that is not UTF-8 (a file name) is kept exactly, as base64.
+nlohmann::json lossless(const std::string& bytes) {
+  try {
+    (void)nlohmann::json(bytes).dump();
+    return bytes;
+  } catch (const nlohmann::json::type_error&) {
+    return nlohmann::json{{"base64", base64_encode(bytes)}};
+  }
+}
+}  // namespace
+
 std::string resume_command(const Context& ctx) {
-  return nlohmann::json{{"argv", ctx.argv}, {"cwd", ctx.cwd}}.dump();
+  nlohmann::json argv = nlohmann::json::array();
+  for (const auto& a : ctx.argv) argv.push_back(lossless(a));
+  return nlohmann::json{{"argv", argv}, {"cwd", lossless(ctx.cwd)}}.dump();
+}
+
+std::string command_argument(const nlohmann::json& arg) {
+  if (arg.is_string()) return arg.get<std::string>();
+  if (arg.is_object() && arg.contains("base64") && arg["base64"].is_string())
+    if (auto bytes = base64_decode(arg["base64"].get<std::string>())) return *bytes;
+  throw Error(ErrorKind::input, "", "the journal's workflow record holds an unreadable argument");
 }
 
 void add_task_args(CLI::App& sub, TaskArgs& args) {

@@ -60,6 +60,8 @@ std::unique_ptr<Journal> existing_journal(const ApiFlags& flags);
 // How to run this very command again (argv and folder, JSON), journaled with
 // a workflow's tasks so `seedreel resume` continues the workflow.
 std::string resume_command(const Context& ctx);
+// One argument (or the folder) of such a record, as the bytes it was.
+std::string command_argument(const nlohmann::json& arg);
 
 nlohmann::json task_json(const Task& task);
 void print_task(const Task& task);

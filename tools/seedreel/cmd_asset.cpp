@@ -4,6 +4,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
+#include "output.hpp"
 
 namespace seedreel::cli {
 namespace {
@@ -34,9 +35,9 @@ const Registration reg{44, "asset", "Asset library: create a group, register med
     if (group->parsed()) {
       std::string id = client->create_asset_group(o->group_name);
       if (ctx.json)
-        fmt::print("{}\n", nlohmann::json{{"id", id}, {"name", o->group_name}}.dump(2));
+        print_json(nlohmann::json{{"id", id}, {"name", o->group_name}});
       else
-        fmt::print("{}\n", id);
+        print_json(id);
       return exit_code::ok;
     }
     if (o->url.rfind("http://", 0) != 0 && o->url.rfind("https://", 0) != 0)
@@ -49,7 +50,7 @@ const Registration reg{44, "asset", "Asset library: create a group, register med
     }
     std::string id = client->create_asset(o->group, name, o->type, o->url);
     if (ctx.json)
-      fmt::print("{}\n", nlohmann::json{{"id", id}, {"uri", "asset://" + id}, {"group", o->group}, {"type", o->type}}.dump(2));
+      fmt::print("{}\n", nlohmann::json{{"id", id}, {"uri", "asset://" + id}, {"group", o->group}, {"type", o->type}});
     else
       fmt::print("asset://{}\n", id);
     (void)create;

@@ -3,6 +3,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
+#include "output.hpp"
 #include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
@@ -16,7 +17,7 @@ const Registration reg{43, "cancel", "Cancel a queued task", [](CLI::App& sub, c
     auto journal = existing_journal(o->api);
     TaskLifecycle(*client, journal.get()).cancel(o->id);
     if (ctx.json)
-      fmt::print("{}\n", nlohmann::json{{"ok", true}, {"id", o->id}, {"cancelled", true}}.dump(2));
+      print_json(nlohmann::json{{"ok", true}, {"id", o->id}, {"cancelled", true}});
     else
       fmt::print("cancelled {}\n", o->id);
     return exit_code::ok;

@@ -28,9 +28,9 @@ const Registration reg{42, "download", "Download a finished task's video (waits 
     auto bytes = r.bytes;
     const auto& s = client->stats();
     if (ctx.json)
-      fmt::print("{}\n", nlohmann::json{{"ok", true}, {"output", o->output}, {"bytes", bytes}, {"task", task_json(t)},
+      print_json(nlohmann::json{{"ok", true}, {"output", o->output}, {"bytes", bytes}, {"task", task_json(t)},
                                         {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes},
-                                                   {"refreshes", s.refreshes}}}}.dump(2));
+                                                   {"refreshes", s.refreshes}}}});
     else
       fmt::print("{}  {}  task {}\n", o->output, human_bytes(bytes), t.id);
     return exit_code::ok;

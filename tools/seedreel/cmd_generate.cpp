@@ -31,7 +31,7 @@ void print_takeover(const GenerateResult& r) {
 
 void print_findings(const std::vector<Finding>& findings, const Context& ctx) {
   if (ctx.json) {
-    fmt::print("{}\n", nlohmann::json{{"ok", false}, {"findings", findings}}.dump(2));
+    print_json(nlohmann::json{{"ok", false}, {"findings", findings}});
     return;
   }
   std::vector<Row> rows{{"RULE", "ITEM", "ACTUAL", "ALLOWED", "WHY"}};
@@ -122,9 +122,9 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
       if (ctx.json) {
         nlohmann::json headers = {{"Content-Type", "application/json"}};
         if (keyed) headers["Authorization"] = "Bearer ***";
-        fmt::print("{}\n", nlohmann::json{{"method", "POST"}, {"url", url}, {"headers", headers}, {"body", body},
+        print_json(nlohmann::json{{"method", "POST"}, {"url", url}, {"headers", headers}, {"body", body},
                                           {"mode", to_string(infer_mode(r))}, {"provider", provider.name},
-                                          {"estimated_tokens", estimate_json(r)}}.dump(2));
+                                          {"estimated_tokens", estimate_json(r)}});
       } else {
         fmt::print("POST {}\n{}Content-Type: application/json\n\n{}\n", url, keyed ? "Authorization: Bearer ***\n" : "",
                    body.dump(2));
@@ -145,12 +145,12 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
       GenerateResult started = life.submit(r, prepared.body, g);
       if (started.adopted_entry) print_takeover(started);
       if (ctx.json)
-        fmt::print("{}\n", nlohmann::json{{"id", started.task.id}, {"provider", provider.name},
+        print_json(nlohmann::json{{"id", started.task.id}, {"provider", provider.name},
                                           {"adopted", started.adopted_entry != 0},
                                           {"estimated_tokens", estimate_json(r)},
-                                          {"requests", client->stats().requests}}.dump(2));
+                                          {"requests", client->stats().requests}});
       else
-        fmt::print("{}\n", started.task.id);
+        print_json(started.task.id);
       return exit_code::ok;
     }
     GenerateResult result = life.generate(r, prepared.body, g);
@@ -164,7 +164,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
                           {"estimated_tokens", estimate_json(r)},
                           {"task", task_json(result.task)},
                           {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes}, {"refreshes", s.refreshes}}}};
-      fmt::print("{}\n", j.dump(2));
+      fmt::print("{}\n", j);
     } else {
       fmt::print("{}  {}  task {}{}\n", result.output, human_bytes(result.bytes), result.task.id,
                  result.audio_dropped ? "  (without audio)" : "");

@@ -28,8 +28,8 @@ namespace {
 int rerun(const nlohmann::json& command, const JournalEntry& e, const ApiFlags& flags, const std::string& journal,
           bool quiet_stdout) {
   std::vector<std::string> args{"seedreel"};
-  for (const auto& a : command.at("argv")) args.push_back(a.get<std::string>());
-  std::string cwd = command.value("cwd", std::string("."));
+  for (const auto& a : command.at("argv")) args.push_back(command_argument(a));
+  std::string cwd = command.contains("cwd") ? command_argument(command["cwd"]) : std::string(".");
   std::map<std::string, std::string> env;
   for (char** p = environ; *p; ++p) {
     std::string kv(*p);
@@ -128,7 +128,7 @@ const Registration reg{50, "resume", "Finish journaled tasks and the workflows t
         continue;
       }
       std::string shown;
-      for (const auto& a : command["argv"]) shown += " " + a.get<std::string>();
+      for (const auto& a : command["argv"]) shown += " " + (a.is_string() ? a.get<std::string>() : std::string("…"));
       fmt::print(stderr, "seedreel: continuing the workflow of task {}: seedreel{}\n",
                  e.task_id.empty() ? fmt::format("entry {}", e.id) : e.task_id, shown);
       int s = rerun(command, e, *flags, std::filesystem::absolute(path).string(), ctx.json);
@@ -137,7 +137,7 @@ const Registration reg{50, "resume", "Finish journaled tasks and the workflows t
       if (s != 0) keep_first(s);
       out.push_back(item);
     }
-    if (ctx.json) fmt::print("{}\n", out.dump(2));
+    if (ctx.json) print_json(out);
     else if (out.empty()) fmt::print("nothing to resume\n");
     return status;
   };

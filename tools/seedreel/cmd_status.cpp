@@ -3,6 +3,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
+#include "output.hpp"
 #include "seedreel/lifecycle.hpp"
 
 namespace seedreel::cli {
@@ -18,7 +19,7 @@ const Registration reg{41, "status", "Show a task's status, progress, URL or err
     if (ctx.json) {
       auto j = task_json(t);
       j["provider"] = provider.name;
-      fmt::print("{}\n", j.dump(2));
+      print_json(j);
     } else {
       print_task(t);
     }

@@ -18,6 +18,7 @@
 #include "av/still.hpp"
 #include "image/ops.hpp"
 #include "image/vips.hpp"
+#include "util/parallel.hpp"
 #include "util/unique_fd.hpp"
 
 namespace seedreel {
@@ -270,23 +271,15 @@ std::vector<ProbeResult> probe_all(const std::vector<std::string>& paths, unsign
   image::init_vips();
   av::quiet_logging();
   std::vector<ProbeResult> results(paths.size(), Error(ErrorKind::input, "", "not probed"));
-  if (threads == 0) threads = std::max(1u, std::thread::hardware_concurrency());
-  threads = std::min<unsigned>(threads, unsigned(paths.size()));
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (std::size_t i; (i = next++) < paths.size();) {
-      try {
-        results[i] = probe(paths[i]);
-      } catch (const Error& e) {
-        results[i] = e;
-      } catch (const std::exception& e) {
-        results[i] = Error(ErrorKind::input, paths[i], e.what());
-      }
+  parallel_for(paths.size(), int(threads), [&](std::size_t i) {
+    try {
+      results[i] = probe(paths[i]);
+    } catch (const Error& e) {
+      results[i] = e;
+    } catch (const std::exception& e) {
+      results[i] = Error(ErrorKind::input, paths[i], e.what());
     }
-  };
-  std::vector<std::jthread> pool;
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
-  work();
+  });
   return results;
 }
 

@@ -170,7 +170,7 @@ TEST_CASE("rotation: 90 and 270 degrees show the picture as ffmpeg's autorotatio
 TEST_CASE("the path taken is stated: tail, an earlier random-access point, or a full decode") {
   auto dir = test::temp_dir("fidelity-path");
   auto path_of = [&](const std::string& name) {
-    auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", dir + "/p.png", "--json"});
+    auto r = test::run({test::program("seedreel"), "last-frame", fx(name), "-o", dir + "/p.png", "--force", "--json"});
     REQUIRE(r.status == 0);
     auto j = nlohmann::json::parse(r.out);
     CHECK(j["full_decode"] == (j["decode_path"] == "full_decode"));
@@ -214,13 +214,14 @@ TEST_CASE("a damaged stream: no picture the decoder could not reconstruct is wri
   const std::vector<std::vector<std::string>> commands = {
       {"last-frame", file, "-o", dir + "/last.png"},
       {"last-frame", file, "-o", dir + "/last2.png", "--index", "-3"},
-      {"thumb", file, "--at", "1.9", "-o", dir + "/thumb.png"},
-      {"thumb", file, "--at", "100%", "-o", dir + "/thumb100.jpg"},
+      {"thumb", file, "--at", "1.9", "-o", dir + "/thumb.png", "--exact"},
+      {"thumb", file, "--at", "100%", "-o", dir + "/thumb100.jpg", "--exact"},
       {"sheet", file, "--cols", "2", "--rows", "2", "-o", dir + "/sheet.png"},
   };
   for (auto argv : commands) {
     CAPTURE(argv[0]);
-    const std::string out = argv[3] == "-o" ? argv[4] : argv[argv.size() - 1];
+    const auto o = std::find(argv.begin(), argv.end(), "-o");
+    const std::string out = *(o + 1);
     argv.insert(argv.begin(), test::program("seedreel"));
     auto r = test::run(argv);
     CHECK(r.status == 3);
@@ -231,6 +232,17 @@ TEST_CASE("a damaged stream: no picture the decoder could not reconstruct is wri
   auto frames = test::oracle_frames(file);
   auto g = post::grab_at(file, 0.5);
   CHECK(test::frame_md5(*g.frame) == frames[12].md5);
+  // The default thumbnail is a keyframe: it is written only when that
+  // picture itself is clean, and then it is the full decode's picture.
+  auto times = test::oracle_times(file);
+  for (double t : {0.5, 1.9, 100.0}) {
+    CAPTURE(t);
+    if (auto k = post::grab_key(file, t)) {
+      auto at = std::find_if(times.begin(), times.end(), [&](double x) { return std::abs(x - k->time) < 1e-6; });
+      REQUIRE(at != times.end());
+      CHECK(test::frame_md5(*k->frame) == frames[std::size_t(at - times.begin())].md5);
+    }
+  }
 }
 
 TEST_CASE("headers that give no duration: measured from the packets, and every frame decodes") {
@@ -243,7 +255,7 @@ TEST_CASE("headers that give no duration: measured from the packets, and every f
   CHECK(j["duration"].get<double>() == doctest::Approx(1.0).epsilon(0.05));
   CHECK(j["duration_estimated"] == false);
   // A thumbnail half way is half way, not the first frame.
-  auto thumb = test::run({test::program("seedreel"), "thumb", file, "--at", "50%", "-o", dir + "/half.png", "--json"});
+  auto thumb = test::run({test::program("seedreel"), "thumb", file, "--at", "50%", "-o", dir + "/half.png", "--exact", "--json"});
   REQUIRE(thumb.status == 0);
   CHECK(nlohmann::json::parse(thumb.out)["time"].get<double>() == doctest::Approx(0.5).epsilon(0.1));
   // Conform decodes all 24 frames (held to the 2 s minimum, not built from one).

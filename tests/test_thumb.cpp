@@ -3,6 +3,8 @@
 // --smart avoids black and flat frames; bad values are usage errors.
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 #include <sstream>
 
@@ -42,10 +44,11 @@ TEST_CASE("a thumbnail at a time is the frame a full decode displays at that tim
 TEST_CASE("thumb CLI: percentage, size, format") {
   auto dir = test::temp_dir("thumb");
   auto r = test::run({test::program("seedreel"), "thumb", fx("lf_bframes.mp4"), "--at", "50%", "--size", "160x", "-o",
-                      dir + "/half.jpg", "--json"});
+                      dir + "/half.jpg", "--exact", "--json"});
   REQUIRE(r.status == 0);
   auto j = nlohmann::json::parse(r.out);
   CHECK(j["time"].get<double>() == doctest::Approx(1.5));
+  CHECK(j["exact"] == true);
   CHECK(j["width"] == 160);
   CHECK(j["height"] == 120);
   CHECK(test::vipsheader("vips-loader", dir + "/half.jpg") == "jpegload");
@@ -128,7 +131,125 @@ TEST_CASE("a time far past the end (1e15 s) is the last frame, without overflow"
   }
   auto dir = test::temp_dir("thumb-far");
   auto r = test::run({test::program("seedreel"), "thumb", fx("lf_bframes.mp4"), "--at", "1e15", "-o", dir + "/far.png",
-                      "--json"});
+                      "--exact", "--json"});
   REQUIRE(r.status == 0);
   CHECK(nlohmann::json::parse(r.out)["time"].get<double>() == doctest::Approx(2.958).epsilon(0.001));
+}
+
+namespace {
+
+// Display times of the frames the decoder itself calls keyframes, in a full decode.
+std::vector<double> oracle_key_times(const std::string& file) {
+  auto times = test::oracle_times(file);
+  auto flags = test::ffprobe(file, {"-select_streams", "v:0", "-show_entries", "frame=key_frame", "-of", "csv=p=0"});
+  std::vector<double> keys;
+  std::istringstream in(flags);
+  std::string line;
+  for (std::size_t i = 0; std::getline(in, line);)
+    if (!line.empty()) {
+      if (line[0] == '1' && i < times.size()) keys.push_back(times[i]);
+      ++i;
+    }
+  return keys;
+}
+
+}  // namespace
+
+TEST_CASE("the default thumbnail is the keyframe at or before the time, bit for bit, or the exact frame") {
+  struct Case {
+    std::string file;
+    bool fast;  // the keyframe path must be taken at every time
+  };
+  const std::vector<Case> cases = {
+      {fx("lf_bframes.mp4"), true},  {fx("lf_vfr.mp4"), true},         {fx("lf_hevc.mp4"), true},
+      {fx("lf_open_gop.mp4"), false}, {fx("lf_editlist_end.mp4"), false},
+      {fixture("fidelity/fi_h264_444_nonidr.mp4"), false}, {fixture("fidelity/fi_hevc_cra.mp4"), false},
+      {fixture("fidelity/fi_h264_keyflags_intra.avi"), false}, {fixture("fidelity/fi_h264_keyflags_all.avi"), false},
+      {fixture("fidelity/fi_h264_intra_refresh.mp4"), false}};
+  for (const auto& c : cases) {
+    CAPTURE(c.file);
+    auto frames = test::oracle_frames(c.file);
+    auto times = test::oracle_times(c.file);
+    auto keys = oracle_key_times(c.file);
+    REQUIRE(frames.size() == times.size());
+    REQUIRE(!keys.empty());
+    for (double t : {0.0, 0.7, 1.3, 2.0, 2.6, 100.0}) {
+      CAPTURE(t);
+      auto k = post::grab_key(c.file, t);
+      if (c.fast) REQUIRE(k);
+      if (!k) continue;
+      auto at = std::find_if(times.begin(), times.end(), [&](double x) { return std::abs(x - k->time) < 1e-6; });
+      REQUIRE(at != times.end());
+      // The full decode's picture at that time, and one the decoder calls a keyframe.
+      CHECK(test::frame_md5(*k->frame) == frames[std::size_t(at - times.begin())].md5);
+      CHECK(std::any_of(keys.begin(), keys.end(), [&](double x) { return std::abs(x - k->time) < 1e-6; }));
+      // At or before the time, and no keyframe between it and the time.
+      CHECK(k->time <= t + 1e-6);
+      if (c.fast)
+        CHECK_FALSE(std::any_of(keys.begin(), keys.end(), [&](double x) { return x > k->time + 1e-6 && x <= t; }));
+    }
+  }
+}
+
+TEST_CASE("thumb, last-frame and sheet on many videos: a folder of outputs, one record each, bad files reported") {
+  auto dir = test::temp_dir("thumb-many");
+  fs::create_directories(dir + "/other");
+  fs::copy_file(fx("lf_bframes.mp4"), dir + "/other/lf_bframes.mp4");
+  const std::vector<std::string> videos = {fx("lf_bframes.mp4"), fx("lf_hevc.mp4"), fx("bad_text.mp4"),
+                                           dir + "/other/lf_bframes.mp4"};
+  auto cli = [&](const std::string& command, std::vector<std::string> extra) {
+    std::vector<std::string> argv{test::program("seedreel"), command};
+    argv.insert(argv.end(), videos.begin(), videos.end());
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    return test::run(argv);
+  };
+  auto r = cli("thumb", {"--at", "50%", "--size", "160x", "-o", dir + "/thumbs", "--json"});
+  CHECK(r.status == 3);  // the bad file's status; the others are written
+  auto j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 4);
+  CHECK(j[0]["path"] == dir + "/thumbs/lf_bframes.jpg");
+  CHECK(j[0]["exact"] == false);
+  CHECK(j[1]["path"] == dir + "/thumbs/lf_hevc.jpg");
+  CHECK(j[2]["input"] == videos[2]);
+  CHECK(j[2]["error"]["kind"] == "input");
+  CHECK(j[3]["path"] == dir + "/thumbs/lf_bframes-2.jpg");
+  for (const char* name : {"lf_bframes.jpg", "lf_hevc.jpg", "lf_bframes-2.jpg"}) {
+    CAPTURE(name);
+    CHECK(test::vipsheader("width", dir + "/thumbs/" + name) == "160");
+  }
+  CHECK_FALSE(fs::exists(dir + "/thumbs/bad_text.jpg"));
+  CHECK(r.err.find("bad_text.mp4") != std::string::npos);
+
+  // A rerun refuses what exists, item by item, unless --force.
+  r = cli("thumb", {"--at", "50%", "-o", dir + "/thumbs/"});
+  CHECK(r.status == 3);
+  CHECK(r.err.find("--force") != std::string::npos);
+  r = cli("thumb", {"--at", "50%", "-o", dir + "/thumbs/", "--force", "--jobs", "1"});
+  CHECK(r.status == 3);  // only the bad file
+  CHECK(r.out.find("lf_hevc.jpg") != std::string::npos);
+
+  // Last frames in a folder are the same pictures one call each makes.
+  r = cli("last-frame", {"-o", dir + "/last/", "--json"});
+  CHECK(r.status == 3);
+  j = nlohmann::json::parse(r.out);
+  REQUIRE(j.size() == 4);
+  for (std::size_t i : {0u, 1u, 3u}) {
+    CAPTURE(i);
+    const std::string single = dir + "/single" + std::to_string(i) + ".png";
+    REQUIRE(test::run({test::program("seedreel"), "last-frame", videos[i], "-o", single}).status == 0);
+    CHECK(test::mean_abs_diff(j[i]["path"].get<std::string>(), single) == 0.0);
+  }
+  r = cli("sheet", {"--cols", "2", "--rows", "2", "--format", "png", "-o", dir + "/sheets", "--json"});
+  CHECK(r.status == 3);
+  j = nlohmann::json::parse(r.out);
+  CHECK(j[1]["path"] == dir + "/sheets/lf_hevc.png");
+  CHECK(j[1]["times"].size() == 4);
+  CHECK(fs::exists(dir + "/sheets/lf_hevc.png"));
+
+  // One video into a folder named with a slash; several videos into a file are refused.
+  r = test::run({test::program("seedreel"), "thumb", videos[1], "-o", dir + "/one/"});
+  CHECK(r.status == 0);
+  CHECK(fs::exists(dir + "/one/lf_hevc.jpg"));
+  r = test::run({test::program("seedreel"), "thumb", videos[0], videos[1], "-o", dir + "/one/lf_hevc.jpg"});
+  CHECK(r.status == 2);
 }

@@ -140,6 +140,7 @@ struct BatchResult {
   bool audio_dropped = false;
   bool conformed = false;  // some media was conformed first
   std::string usage;       // the provider's usage of the task (JSON), "" when none
+  std::string note;        // how a lost create of this line was settled (adopted, none made), "" when none
   bool ok() const noexcept { return exit_status == 0; }
 };
 // Runs the plan, `concurrency` jobs at once: one job's failure never stops

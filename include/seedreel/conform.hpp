@@ -57,6 +57,7 @@ struct ConformOptions {
   // e.g. the tail of a video fed back as a reference to extend it.
   double video_max_seconds = 0;
   bool keep_end = false;  // a trimmed video keeps its end instead of its start
+  int jobs = 0;           // files conformed at once (0 = one per core)
 };
 
 // unchanged: copied as is · remuxed: same streams, new container ·

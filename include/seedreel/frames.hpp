@@ -4,7 +4,10 @@
 // contact sheet. Every output is written atomically; the input is only read.
 #include <optional>
 #include <string>
+#include <variant>
 #include <vector>
+
+#include "seedreel/error.hpp"
 
 namespace seedreel {
 
@@ -43,6 +46,9 @@ struct FrameResult {
   bool full_decode = false;  // the tail seek could not be trusted and the whole stream was decoded
   DecodePath decode_path = DecodePath::tail;
   bool truncated = false;    // the file ends in a packet cut short: the last decodable frame
+  // The frame displayed at the time asked for (always, for last frames); false
+  // for a thumbnail taken from the keyframe at or before it.
+  bool exact = true;
 };
 
 struct LastFrameOptions {
@@ -66,6 +72,10 @@ TimePoint parse_time_point(const std::string& text);
 
 struct ThumbOptions {
   std::optional<TimePoint> at;  // default: 10% in for --smart's window start, else 0
+  // false: the keyframe at or before the time, as ffmpegthumbnailer takes it
+  // (one seek, one picture; the exact frame when that keyframe cannot be
+  // proven clean); true: the frame displayed at the time.
+  bool exact = false;
   bool smart = false;           // representative frame: histogram closest to the window's average
   int window = 100;             // frames examined by smart
   int width = 0;                // fit inside width x height keeping the aspect; 0 = free
@@ -73,10 +83,10 @@ struct ThumbOptions {
   ImageSaveOptions save;
 };
 
-// A frame-accurate thumbnail: the frame displayed at the requested time (the
-// one with the highest timestamp not after it), or with `smart` the frame of
-// a window whose colour histogram is closest to the window's average, black
-// and flat frames skipped.
+// A thumbnail: the keyframe at or before the requested time, or with `exact`
+// the frame displayed at it (the one with the highest timestamp not after
+// it), or with `smart` the frame of a window whose colour histogram is
+// closest to the window's average, black and flat frames skipped.
 FrameResult thumbnail(const std::string& video, const std::string& out, const ThumbOptions& options = {});
 
 // Parses "320x", "x240", "320x240" into (width, height), 0 for free; Error(usage) otherwise.
@@ -101,5 +111,24 @@ struct SheetResult {
 // of a stitched video (its chapters, which `stitch` writes one per clip) are
 // marked with a red bar on the first tile after each seam.
 SheetResult contact_sheet(const std::string& video, const std::string& out, const SheetOptions& options = {});
+
+// Many videos in one process, for a folder of clips: each video gets its own
+// output and outcome, so one bad file never stops the rest. `jobs` videos are
+// worked on at once (0 = one per core), one at a time per thread, so memory
+// stays that of `jobs` single calls. After Ctrl-C no new video is started and
+// Error(cancelled) is thrown once the running ones end.
+using FrameOutcome = std::variant<FrameResult, Error>;
+using SheetOutcome = std::variant<SheetResult, Error>;
+std::vector<FrameOutcome> last_frames(const std::vector<std::string>& videos, const std::vector<std::string>& outs,
+                                      const LastFrameOptions& options = {}, int jobs = 0);
+std::vector<FrameOutcome> thumbnails(const std::vector<std::string>& videos, const std::vector<std::string>& outs,
+                                     const ThumbOptions& options = {}, int jobs = 0);
+std::vector<SheetOutcome> contact_sheets(const std::vector<std::string>& videos, const std::vector<std::string>& outs,
+                                         const SheetOptions& options = {}, int jobs = 0);
+
+// Output paths in `folder` for `videos`: <stem>.<ext>, and "<stem>-2.<ext>"
+// for the second video of the same stem (case-insensitively), in input order.
+std::vector<std::string> outputs_in_folder(const std::vector<std::string>& videos, const std::string& folder,
+                                           const std::string& ext);
 
 }  // namespace seedreel

@@ -68,6 +68,8 @@ class Journal {
   std::optional<JournalEntry> get(std::int64_t entry) const;
   // Entries not yet final, oldest first.
   std::vector<JournalEntry> unfinished() const;
+  // Every entry, oldest first.
+  std::vector<JournalEntry> all() const;
   // The newest entry for this work key (any state).
   std::optional<JournalEntry> newest_for_key(const std::string& key) const;
   // Whether any entry holds this task id.

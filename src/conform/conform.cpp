@@ -8,6 +8,7 @@
 #include <cctype>
 #include <filesystem>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include <fmt/format.h>
@@ -19,6 +20,7 @@
 #include "image/vips.hpp"
 #include "seedreel/probe.hpp"
 #include "util/interrupt.hpp"
+#include "util/parallel.hpp"
 
 namespace seedreel {
 
@@ -95,17 +97,21 @@ std::string lower(std::string s) {
   return s;
 }
 
-// Output names: OUTDIR/<stem>.<ext>; a second input with the same stem gets
-// "<stem>-2", and an output that would land on its own input "<stem>.conformed".
+// Output names: OUTDIR/<stem>.<ext>; the k-th input with the same stem gets
+// "<stem>-k" whatever finishes first, and an output that would land on its
+// own input "<stem>.conformed". Files are conformed in parallel: take() locks.
 class Names {
  public:
-  explicit Names(fs::path dir) : dir_(std::move(dir)) {}
-  fs::path take(const std::string& input, const std::string& ext) {
-    auto key = std::make_pair(input, ext);
+  Names(fs::path dir, const std::vector<ConformInput>& inputs) : dir_(std::move(dir)) {
+    std::map<std::string, int> seen;
+    for (const auto& in : inputs) first_.push_back(++seen[lower(stem_of(in.path))]);
+  }
+  fs::path take(std::size_t index, const std::string& input, const std::string& ext) {
+    std::lock_guard lock(mutex_);
+    auto key = std::make_pair(index, ext);
     if (auto it = mine_.find(key); it != mine_.end()) return it->second;
-    std::string stem = fs::path(input).stem().string();
-    if (stem.empty()) stem = "output";
-    for (int n = 1;; ++n) {
+    const std::string stem = stem_of(input);
+    for (int n = first_[index];; ++n) {
       std::string name = stem + (n == 1 ? "" : "-" + std::to_string(n)) + "." + ext;
       fs::path p = dir_ / name;
       if (same_file(p, input)) p = dir_ / (stem + ".conformed." + ext);
@@ -114,9 +120,15 @@ class Names {
   }
 
  private:
+  static std::string stem_of(const std::string& input) {
+    std::string stem = fs::path(input).stem().string();
+    return stem.empty() ? "output" : stem;
+  }
   fs::path dir_;
+  std::vector<int> first_;
+  std::mutex mutex_;
   std::set<std::string> taken_;
-  std::map<std::pair<std::string, std::string>, fs::path> mine_;
+  std::map<std::pair<std::size_t, std::string>, fs::path> mine_;
 };
 
 Error wrong_role(const MediaInfo& m, Role role) {
@@ -168,13 +180,14 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
     budget[videos[k]] = options.video_max_seconds > 0 ? std::min(vshare[k], options.video_max_seconds) : vshare[k];
   for (std::size_t k = 0; k < audios.size(); ++k) budget[audios[k]] = ashare[k];
 
-  Names names{fs::path(options.outdir)};
-  for (std::size_t i = 0; i < inputs.size(); ++i) {
+  // One file per core: each is decoded, resized and encoded on its own, so
+  // the cores stay busy on a folder of photos as well as on a few videos.
+  Names names{fs::path(options.outdir), inputs};
+  parallel_for(inputs.size(), options.jobs, [&](std::size_t i) {
     const auto* m = std::get_if<MediaInfo>(&probed[i]);
-    if (!m) continue;
-    throw_if_interrupted();
+    if (!m) return;
     Job job{*m, roles[i], check_file(*m, roles[i]), budget[i], options,
-            [&, i](const std::string& ext) { return names.take(inputs[i].path, ext); }};
+            [&, i](const std::string& ext) { return names.take(i, inputs[i].path, ext); }};
     try {
       Conformed c;
       switch (m->kind) {
@@ -206,7 +219,6 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
         }
       out[i] = std::move(c);
     } catch (const Error& e) {
-      if (e.kind() == ErrorKind::cancelled) throw;
       out[i] = e;
     } catch (const vips::VError& e) {
       out[i] = Error(ErrorKind::input, m->path, image::vips_message(e));
@@ -215,7 +227,8 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
     } catch (const std::exception& e) {
       out[i] = Error(ErrorKind::input, m->path, e.what());
     }
-  }
+  });
+  throw_if_interrupted();
   return out;
 }
 

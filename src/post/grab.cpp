@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
 #include <vector>
 
 #include <fmt/format.h>
@@ -186,6 +187,13 @@ Grab make_grab(av::FramePtr frame, const AVStream* st, DecodePath path, bool tru
 // point before its own, before the whole stream is decoded instead.
 constexpr int kEarlierPoints = 2;
 
+// Seconds after the stream's start to a timestamp, without overflow: any time
+// past 2^60 ticks is past every end, where the last frame is the one displayed.
+std::int64_t target_of(const AVStream* st, double seconds) {
+  const double ticks = std::floor(seconds / av_q2d(st->time_base) + 1e-6);
+  return stream_start(st) + std::int64_t(std::min(ticks, double(std::int64_t(1) << 60)));
+}
+
 std::string lower_extension(const std::string& path) {
   auto ext = std::filesystem::path(path).extension().string();
   std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return char(std::tolower(c)); });
@@ -331,19 +339,13 @@ Grab grab_at(const std::string& path, double seconds) {
     });
     return found;
   };
-  // Seconds to a timestamp without overflow: any time past 2^60 ticks is
-  // past every end, where the last frame is the one displayed.
-  auto target_of = [&](const AVStream* st) {
-    const double ticks = std::floor(seconds / av_q2d(st->time_base) + 1e-6);
-    return stream_start(st) + std::int64_t(std::min(ticks, double(std::int64_t(1) << 60)));
-  };
   {
     av::Input in(path);
     int v = video_stream(in);
     const AVStream* st = in->streams[v];
     discard_other_streams(in, v);
     const std::int64_t start = stream_start(st), tick = frame_ticks(in, st);
-    const std::int64_t target = target_of(st);
+    const std::int64_t target = target_of(st, seconds);
     av::Decoder dec(in, v);
     std::int64_t back = 0, seek_to = target;
     int earlier = 0;
@@ -370,11 +372,37 @@ Grab grab_at(const std::string& path, double seconds) {
   discard_other_streams(in, v);
   av::Decoder dec(in, v);
   KeyLedger keys(dec);
-  Found f = search(in, dec, target_of(st), false, &keys);
+  Found f = search(in, dec, target_of(st, seconds), false, &keys);
   av::FramePtr& pick = f.best ? f.best : f.first;  // before the first frame: show the first
   if (!pick) throw Error(ErrorKind::input, path, "no decodable video frame");
   keys.check_clean(path, pick->pts);
   return make_grab(std::move(pick), st, DecodePath::full_decode, f.pass.truncated);
+}
+
+std::optional<Grab> grab_key(const std::string& path, double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::usage, path, "time must be >= 0");
+  check_regular_input(path);
+  av::Input in(path);
+  int v = video_stream(in);
+  const AVStream* st = in->streams[v];
+  discard_other_streams(in, v);
+  const std::int64_t target = target_of(st, seconds);
+  // One thread: a single picture gains nothing from frame threads, and damage
+  // is then reported before the picture is delivered, not frames later.
+  av::Decoder dec(in, v, 1);
+  if (target > stream_start(st) && !seek_before(in, dec, target)) return std::nullopt;
+  av::FramePtr picture;
+  Pass pass = decode_from_here(in, dec, true, [&](AVFrame& f) {
+    picture = av::make_frame();
+    av_frame_move_ref(picture.get(), &f);
+    return false;
+  });
+  // The picture must be a random-access point the decoder itself trusts,
+  // decoded without any sign of damage, and shown no later than asked; a
+  // flag in the index that says otherwise sends the caller to the exact path.
+  if (!picture || !pass.trusted() || !picture->key_frame || dec.damage() > 0 || picture->pts > target)
+    return std::nullopt;
+  return make_grab(std::move(picture), st, DecodePath::tail, pass.truncated);
 }
 
 vips::VImage fit(const vips::VImage& image, int width, int height) {

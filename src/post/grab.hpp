@@ -2,6 +2,7 @@
 // Finding one decoded frame in a video exactly (the N-th from the end, or the
 // one displayed at a time) while decoding as little as possible. Shared by
 // last-frame, thumbnails, contact sheets and stitch's seam comparison.
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -60,6 +61,12 @@ Grab grab_last(const std::string& path, int from_end = 1);
 // The frame displayed `seconds` after the stream's start: the highest
 // timestamp not after it (the first frame before it, the last beyond the end).
 Grab grab_at(const std::string& path, double seconds);
+
+// The keyframe displayed at or before `seconds` (the first frame before the
+// first keyframe), as ffmpegthumbnailer takes it: one seek, one picture.
+// nullopt when that picture cannot be proven clean (the index calls a frame a
+// keyframe the decoder does not, or it shows damage): take grab_at then.
+std::optional<Grab> grab_key(const std::string& path, double seconds);
 
 // Error(input) unless `path` is a regular file: a FIFO or device would block
 // the open (and Ctrl-C with it) or never end, so it is refused before opening.

@@ -124,10 +124,16 @@ FrameResult thumbnail(const std::string& video, const std::string& out, const Th
   image::init_vips();
   double seconds = options.at ? seconds_of(video, *options.at) : 0;
   if (options.smart) seconds = representative_time(video, sample_window(video, options.at ? seconds : -1, options.window));
-  post::Grab g = post::grab_at(video, seconds);
+  // --smart picks an exact frame; otherwise the keyframe at or before the
+  // time when one can be proven, unless the exact frame is asked for.
+  std::optional<post::Grab> key;
+  if (!options.exact && !options.smart) key = post::grab_key(video, seconds);
+  post::Grab g = key ? std::move(*key) : post::grab_at(video, seconds);
   vips::VImage picture = post::fit(av::to_image(*g.frame, g.rotation), options.width, options.height);
   post::save_image(picture, out, options.save);
-  return {out, g.time, g.pts, picture.width(), picture.height(), g.rotation, g.full_decode, g.decode_path, g.truncated};
+  FrameResult r{out, g.time, g.pts, picture.width(), picture.height(), g.rotation, g.full_decode, g.decode_path, g.truncated};
+  r.exact = !key;
+  return r;
 }
 
 }  // namespace seedreel

@@ -19,6 +19,7 @@
 #include "seedreel/probe.hpp"
 #include "seedreel/upload.hpp"
 #include "util/interrupt.hpp"
+#include "util/parallel.hpp"
 
 namespace seedreel {
 
@@ -51,25 +52,6 @@ int batch_exit_status(std::span<const BatchResult> results) noexcept {
 }
 
 namespace {
-
-// Runs fn(0..n-1) on up to `threads` threads; stops handing out work after Ctrl-C.
-// fn must not throw.
-template <typename Fn>
-void parallel_for(std::size_t n, int threads, Fn&& fn) {
-  std::atomic<std::size_t> next{0};
-  auto work = [&] {
-    for (;;) {
-      if (interrupted()) return;
-      std::size_t i = next++;
-      if (i >= n) return;
-      fn(i);
-    }
-  };
-  std::size_t count = std::clamp<std::size_t>(std::size_t(std::max(threads, 1)), 1, std::max<std::size_t>(n, 1));
-  std::vector<std::jthread> pool;
-  for (std::size_t t = 1; t < count; ++t) pool.emplace_back(work);
-  work();
-}
 
 bool env_set(const char* name) {
   const char* v = std::getenv(name);
@@ -267,6 +249,7 @@ void resume_job(const PlannedJob& p, const BatchOptions& o, Journal& journal, Ba
 void submit_job(const PlannedJob& p, const BatchOptions& o, Journal& journal, BatchResult& r) {
   auto client = o.make_client(p.provider);
   TaskLifecycle life(*client, &journal);
+  life.on_notice = [&r](const std::string& text) { r.note = text; };
   if (p.entry) {
     // The last create for this output lost its answer: the provider's list says whether it made a task.
     std::optional<JournalEntry> adopted;

@@ -304,6 +304,8 @@ std::vector<JournalEntry> Journal::unfinished() const {
   return impl_->query(fmt::format("WHERE state NOT IN {} ORDER BY id", kFinal));
 }
 
+std::vector<JournalEntry> Journal::all() const { return impl_->query("ORDER BY id"); }
+
 std::optional<JournalEntry> Journal::newest_for_key(const std::string& key) const {
   auto rows = impl_->query("WHERE work_key=? ORDER BY id DESC LIMIT 1", key);
   if (rows.empty()) return std::nullopt;

@@ -208,7 +208,7 @@ GenerateResult TaskLifecycle::submit(const Request& request, const std::string& 
 }
 
 GenerateResult TaskLifecycle::generate(const Request& request, const std::string& body, const GenerateOptions& o) {
-  check_output_before_paying(o.output);
+  if (o.output.empty()) check_output_before_paying(o.output);  // submit checks a named one
   GenerateResult started = submit(request, body, o);
   JournalEntry e;
   if (journal_ && started.entry) {

@@ -5,14 +5,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "api_options.hpp"
-#include "command.hpp"
 #include "upload_options.hpp"
+#include "command.hpp"
 #include "output.hpp"
+#include "report_page.hpp"
 #include "seedreel/batch.hpp"
 #include "seedreel/lifecycle.hpp"
 
@@ -35,6 +37,7 @@ nlohmann::json result_json(const BatchResult& r) {
   j["provider"] = r.provider.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.provider);  // skipped: never asked
   j["task_id"] = r.task_id.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.task_id);
   j["usage"] = r.usage.empty() ? nlohmann::json(nullptr) : nlohmann::json::parse(r.usage, nullptr, false);
+  j["note"] = r.note.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.note);
   j["error"] = r.ok() ? nlohmann::json(nullptr)
                       : nlohmann::json{{"kind", r.error_kind}, {"message", r.error}, {"exit_status", r.exit_status}};
   return j;
@@ -74,9 +77,9 @@ void print_plan(const BatchPlan& plan, const Context& ctx) {
       if (p.entry && !p.entry->task_id.empty()) j["task_id"] = p.entry->task_id;
       jobs.push_back(j);
     }
-    fmt::print("{}\n", nlohmann::json{{"ok", plan.problems.empty()}, {"jobs", jobs},
+    print_json(nlohmann::json{{"ok", plan.problems.empty()}, {"jobs", jobs},
                                       {"estimated_tokens", planned_tokens(plan)},
-                                      {"problems", problems_json(plan.problems)}}.dump(2));
+                                      {"problems", problems_json(plan.problems)}});
     return;
   }
   std::vector<Row> rows{{"LINE", "PLAN", "OUTPUT", "EST. TOKENS", "NOTE"}};
@@ -134,10 +137,33 @@ std::vector<std::string> pinned_shard(std::vector<std::string> argv, const Shard
   return out;
 }
 
+// One card per line of this shard, described by the journal's newest task
+// for its output; lines that never reached the provider show their status.
+void write_batch_report(const std::vector<BatchResult>& results, const std::string& journal, const std::string& out) {
+  std::vector<JournalEntry> entries;
+  if (std::filesystem::is_regular_file(journal)) entries = Journal(journal).all();
+  std::vector<std::string> outputs;
+  for (const auto& r : results) outputs.push_back(r.output);
+  std::vector<ReportClip> clips = clips_for_videos(outputs, entries);
+  for (std::size_t i = 0; i < results.size(); ++i) {
+    const BatchResult& r = results[i];
+    ReportClip& c = clips[i];
+    c.status = r.ok() ? "succeeded" : r.status;
+    c.message = r.error;
+    if (c.provider.empty()) c.provider = r.provider;
+    if (c.task_id.empty()) c.task_id = r.task_id;
+    if (!r.usage.empty()) c.tokens = usage_tokens(r.usage).value_or(c.tokens);
+  }
+  ReportOptions ro;
+  ro.title = "seedreel batch review";
+  ReportResult rr = write_report(clips, out, ro);
+  fmt::print(stderr, "seedreel: review page {}: {} clip(s), {} picture(s)\n", rr.path, rr.clips, rr.pictures);
+}
+
 const Registration reg{45, "batch", "Run many generations from a JSON-lines file, N at a time, resumably",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Opts {
-    std::string jobs, shard = "1/1", work_dir;
+    std::string jobs, shard = "1/1", work_dir, report;
     int shard_count = 0;  // --shard auto, for engines that do not export the count
     int concurrency = 4;
     int max_queued = 0;
@@ -168,6 +194,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
   sub.add_option("--rate", o->rate, "API requests per second for all jobs together (0 = no pace; a 429 pauses every job)")
       ->capture_default_str()
       ->check(CLI::NonNegativeNumber);
+  sub.add_option("--report", o->report, "Also write a review page of this shard's lines (.html; docs/post.md)");
   add_api_flags(sub, o->api);
   add_upload_flags(sub, o->upload);
 
@@ -209,7 +236,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
       report_problems(o->jobs, plan.problems);
       if (!o->keep_going) {
         if (ctx.json && !o->dry_run)
-          fmt::print("{}\n", nlohmann::json{{"ok", false}, {"problems", problems_json(plan.problems)}}.dump(2));
+          print_json(nlohmann::json{{"ok", false}, {"problems", problems_json(plan.problems)}});
         else if (o->dry_run)
           print_plan(plan, ctx);
         fmt::print(stderr, "seedreel: {} problem(s) in {}; nothing was submitted (--keep-going runs the valid lines)\n",
@@ -233,6 +260,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
         [&](const BatchResult& r) {
           (r.ok() ? progress.done : progress.failed)++;
           if (live) fmt::print(stderr, "\r");
+          if (!r.note.empty() && !ctx.json) fmt::print(stderr, "seedreel: {}:{}: {}\n", o->jobs, r.line, r.note);
           if (!r.ok())
             fmt::print(stderr, "seedreel: {}:{}: {}: {}\n", o->jobs, r.line, r.status, r.error);
           else if (!ctx.json)
@@ -255,8 +283,8 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     if (ctx.json) {
       auto jobs = nlohmann::json::array();
       for (const auto& r : results) jobs.push_back(result_json(r));
-      fmt::print("{}\n", nlohmann::json{{"ok", status == 0}, {"exit_status", status}, {"counts", counts},
-                                        {"usage_tokens", tokens}, {"jobs", jobs}}.dump(2));
+      print_json(nlohmann::json{{"ok", status == 0}, {"exit_status", status}, {"counts", counts},
+                                        {"usage_tokens", tokens}, {"jobs", jobs}});
     } else {
       std::vector<Row> rows{{"LINE", "STATUS", "TASK", "OUTPUT", "ERROR"}};
       for (const auto& r : results)
@@ -266,6 +294,7 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
     std::string tally;
     for (const auto& [name, n] : counts) tally += fmt::format("{}{} {}", tally.empty() ? "" : ", ", n, name);
     fmt::print(stderr, "seedreel: {} job(s): {}; {} tokens used\n", results.size(), tally.empty() ? "none" : tally, tokens);
+    if (!o->report.empty()) write_batch_report(results, bo.journal, o->report);
     return status;
   };
 }};

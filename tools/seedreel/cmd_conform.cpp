@@ -47,6 +47,7 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
   sub.add_option("--quality", o->conform.jpeg_quality, "JPEG/WebP quality for re-encoded images")->capture_default_str();
   sub.add_option("--max-side", o->conform.image_max_side,
                  "Shrink images whose longest side is over this many pixels (300-6000; default: the API's 6000)");
+  sub.add_option("--jobs", o->conform.jobs, "Files conformed at once (default: one per core)")->check(CLI::Range(1, 256));
   sub.add_flag("--force", o->conform.force, "Replace existing outputs");
   return [o, &ctx] {
     auto fit = parse_fit(o->fit);

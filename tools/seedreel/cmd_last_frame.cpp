@@ -1,8 +1,9 @@
-// seedreel last-frame VIDEO -o OUT.png [--index -N] [--quality Q] [--depth 8|16]
+// seedreel last-frame VIDEO... -o OUT.png|FOLDER/ [--index -N] [--quality Q] [--depth 8|16]
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "many_frames.hpp"
 #include "output.hpp"
 #include "seedreel/frames.hpp"
 
@@ -11,7 +12,8 @@ namespace seedreel::cli {
 nlohmann::json frame_json(const FrameResult& r) {
   return {{"path", r.path},         {"time", r.time},         {"pts", r.pts},
           {"width", r.width},       {"height", r.height},     {"rotation", r.rotation},
-          {"full_decode", r.full_decode}, {"decode_path", to_string(r.decode_path)}, {"truncated", r.truncated}};
+          {"full_decode", r.full_decode}, {"decode_path", to_string(r.decode_path)}, {"truncated", r.truncated},
+          {"exact", r.exact}};
 }
 
 void print_frame(const Context& ctx, const FrameResult& r) {
@@ -20,7 +22,8 @@ void print_frame(const Context& ctx, const FrameResult& r) {
   else
     fmt::print("{}: frame at {:.3f} s, {}x{}{}, {}{}\n", r.path, r.time, r.width, r.height,
                r.rotation ? fmt::format(", rotated {}°", r.rotation) : "",
-               r.decode_path == DecodePath::tail               ? "decoded from the random-access point before it"
+               !r.exact ? "the keyframe at or before the time (--exact for the frame displayed then)"
+               : r.decode_path == DecodePath::tail               ? "decoded from the random-access point before it"
                : r.decode_path == DecodePath::earlier_keyframe ? "decoded from an earlier random-access point (the nearer one was not clean)"
                                                         : "decoded from the start (no seek point could be trusted)",
                r.truncated ? "; the file is cut short: this is its last decodable frame" : "");
@@ -31,15 +34,23 @@ namespace {
 const Registration reg{60, "last-frame", "Save the exact last displayed frame (PNG by default, lossless) for chaining",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Args {
-    std::string video, out;
+    std::vector<std::string> videos;
+    std::string out, format = "png";
+    int jobs = 0;
     int index = -1;
     int quality = 90;
     int depth = 8;
     bool force = false;
   };
   auto a = std::make_shared<Args>();
-  sub.add_option("video", a->video, "Video file")->required();
-  sub.add_option("-o,--output", a->out, "Image to write: .png (default choice, lossless), .jpg or .webp")->required();
+  sub.add_option("videos", a->videos, "Video files")->required();
+  sub.add_option("-o,--output", a->out,
+                 "Image to write: .png (default choice, lossless), .jpg or .webp; or a folder (ending in /, or for "
+                 "several videos): one image per video, named after it")
+      ->required();
+  sub.add_option("--format", a->format, "Image type in an output folder: png (default), jpg or webp")
+      ->check(CLI::IsMember({"jpg", "png", "webp"}));
+  sub.add_option("--jobs", a->jobs, "Videos worked on at once for a folder (default: one per core)")->check(CLI::Range(1, 256));
   sub.add_option("--index", a->index, "Which frame from the end: -1 the last (default), -2 the one before, ...")
       ->check(CLI::Range(-1000000, -1));
   sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100 (WebP 100 = lossless)")->check(CLI::Range(1, 100));
@@ -52,7 +63,10 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
     o.save.quality = a->quality;
     o.save.depth = a->depth;
     o.save.overwrite = a->force;
-    print_frame(ctx, with_force_hint([&] { return last_frame(a->video, a->out, o); }));
+    if (auto outs = folder_outputs(a->videos, a->out, a->format))
+      return report_each<FrameResult>(ctx, a->videos, last_frames(a->videos, *outs, o, a->jobs), frame_json,
+                                      [&](const FrameResult& r) { print_frame(ctx, r); });
+    print_frame(ctx, with_force_hint([&] { return last_frame(a->videos[0], a->out, o); }));
     return 0;
   };
 }};

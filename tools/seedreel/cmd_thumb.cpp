@@ -1,30 +1,43 @@
-// seedreel thumb VIDEO [--at 3.5s|50%] [--smart] [--size WxH] -o OUT
+// seedreel thumb VIDEO... [--at 3.5s|50%] [--exact|--smart] [--size WxH] -o OUT|FOLDER/
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "command.hpp"
+#include "many_frames.hpp"
 #include "output.hpp"
 #include "seedreel/frames.hpp"
 
 namespace seedreel::cli {
 
 void print_frame(const Context& ctx, const FrameResult& r);
+nlohmann::json frame_json(const FrameResult& r);
 
 namespace {
 
 const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or percentage, or the most representative one",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Args {
-    std::string video, out, at, size;
-    bool smart = false;
+    std::vector<std::string> videos;
+    std::string out, at, size, format = "jpg";
+    bool smart = false, exact = false;
+    int jobs = 0;
     int window = 100;
     int quality = 90;
     bool force = false;
   };
   auto a = std::make_shared<Args>();
-  sub.add_option("video", a->video, "Video file")->required();
-  sub.add_option("-o,--output", a->out, "Image to write (.jpg, .png or .webp)")->required();
+  sub.add_option("videos", a->videos, "Video files")->required();
+  sub.add_option("-o,--output", a->out,
+                 "Image to write (.jpg, .png or .webp), or a folder (ending in /, or for several videos): "
+                 "one image per video, named after it")
+      ->required();
+  sub.add_option("--format", a->format, "Image type in an output folder: jpg (default), png or webp")
+      ->check(CLI::IsMember({"jpg", "png", "webp"}));
+  sub.add_option("--jobs", a->jobs, "Videos worked on at once for a folder (default: one per core)")->check(CLI::Range(1, 256));
   sub.add_option("--at", a->at, "Time (3.5, 3.5s, 1:02.5) or percentage (50%) of the video; with --smart, the window's start");
+  sub.add_flag("--exact", a->exact,
+               "The frame displayed at the time, decoded from the keyframe before it (default: that keyframe, "
+               "as ffmpegthumbnailer takes it)");
   sub.add_flag("--smart", a->smart, "Pick the frame closest to the average colour histogram, skipping black/flat frames");
   sub.add_option("--window", a->window, "Frames --smart examines (default 100)")->check(CLI::Range(1, 10000));
   sub.add_option("--size", a->size, "Fit inside WxH keeping the aspect: 320x, x240 or 320x240 (default: full size)");
@@ -35,10 +48,14 @@ const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or pe
     if (!a->at.empty()) o.at = parse_time_point(a->at);
     if (!a->size.empty()) std::tie(o.width, o.height) = parse_size(a->size);
     o.smart = a->smart;
+    o.exact = a->exact;
     o.window = a->window;
     o.save.quality = a->quality;
     o.save.overwrite = a->force;
-    print_frame(ctx, with_force_hint([&] { return thumbnail(a->video, a->out, o); }));
+    if (auto outs = folder_outputs(a->videos, a->out, a->format))
+      return report_each<FrameResult>(ctx, a->videos, thumbnails(a->videos, *outs, o, a->jobs), frame_json,
+                                      [&](const FrameResult& r) { print_frame(ctx, r); });
+    print_frame(ctx, with_force_hint([&] { return thumbnail(a->videos[0], a->out, o); }));
     return 0;
   };
 }};

@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <filesystem>
+
 #include "output.hpp"
+#include "report_page.hpp"
 #include "seedreel/journal.hpp"
 #include "seedreel/lifecycle.hpp"
 
@@ -22,6 +25,7 @@ void add_workflow_flags(CLI::App& sub, WorkflowFlags& f) {
   sub.add_option("--parts", f.parts, "Work folder for clips, frames and tails (default: OUT.parts)");
   sub.add_option("-o,--output", f.output, "Where to write the joined video (.mp4)")->required();
   sub.add_option("--sheet", f.sheet, "Also draw a contact sheet of the joined video, seams marked (.png, .jpg, .webp)");
+  sub.add_option("--report", f.report, "Also write a review page: the joined video and every clip (.html)");
   sub.add_option("--overlap", f.overlap,
                  "auto: drop the frames a clip repeats from the end of the one before; off (default)");
   add_api_flags(sub, f.api);
@@ -75,7 +79,7 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
     if (r.sheet)
       j["sheet"] = {{"path", r.sheet->path}, {"width", r.sheet->width}, {"height", r.sheet->height},
                     {"times", r.sheet->times}, {"seams", r.sheet->seams}};
-    fmt::print("{}\n", j.dump(2));
+    print_json(j);
     return exit_code::ok;
   }
   std::vector<Row> rows{{"CLIP", "TASK", "ORIGIN", "FILE"}};
@@ -94,7 +98,29 @@ int run_workflow(const WorkflowFlags& flags, const Context& ctx, const WorkflowR
   Provider provider = provider_for(flags.api);
   auto client = make_client(flags.api, provider, ctx);
   Journal journal(journal_path(flags.api));
-  return print_workflow(run(*client, workflow_options(flags, journal, ctx)), provider, ctx);
+  WorkflowResult result = run(*client, workflow_options(flags, journal, ctx));
+  int status = print_workflow(result, provider, ctx);
+  if (!flags.report.empty()) {
+    // The joined video first (its sheet marks the seams), then each clip as its task made it.
+    std::vector<std::string> videos{result.output};
+    for (const auto& c : result.clips) videos.push_back(c.path);
+    auto clips = clips_for_videos(videos, journal.all());
+    for (std::size_t i = 1; i < clips.size(); ++i) {
+      const auto& c = result.clips[i - 1];
+      clips[i].status = "succeeded";
+      if (clips[i].prompt.empty()) clips[i].prompt = c.prompt;
+      if (clips[i].task_id.empty()) clips[i].task_id = c.task_id;
+      if (auto t = usage_tokens(c.usage)) clips[i].tokens = *t;
+    }
+    clips[0].status = "succeeded";
+    clips[0].prompt = fmt::format("{} clips joined", result.clips.size());
+    clips[0].provider = provider.name;  // its tokens are the clips' (counted there)
+    ReportOptions ro;
+    ro.title = "seedreel review: " + std::filesystem::path(result.output).filename().string();
+    ReportResult rr = write_report(clips, flags.report, ro);
+    fmt::print(stderr, "seedreel: review page {}: {} clip(s), {} picture(s)\n", rr.path, rr.clips, rr.pictures);
+  }
+  return status;
 }
 
 }  // namespace seedreel::cli

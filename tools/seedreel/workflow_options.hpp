@@ -16,7 +16,7 @@
 namespace seedreel::cli {
 
 struct WorkflowFlags {
-  std::string model, resolution, ratio, output, parts, sheet, overlap = "off";
+  std::string model, resolution, ratio, output, parts, sheet, report, overlap = "off";
   std::optional<int> duration;
   std::optional<std::int64_t> seed;
   bool no_audio = false, watermark = false, retry_without_audio = false;

@@ -46,7 +46,7 @@ const Registration reg{61, "extend", "Continue a video from its tail as a refere
     if (!uploader)
       throw Error(ErrorKind::usage, "--upload",
                   "the API reads a reference video only from a URL or asset: give where to put the tail "
-                  "(--upload put:URL_TEMPLATE, s3://bucket/prefix or asset:…)");
+                  "(--upload put:URL_TEMPLATE, s3://bucket/prefix or asset:…, or --upload-url URL)");
     ExtendPlan plan;
     plan.base = base_request(o->flags);
     plan.video = o->video;

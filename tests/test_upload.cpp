@@ -25,6 +25,7 @@
 #include "http/http.hpp"
 #include "seedreel/provider.hpp"
 #include "seedreel/upload.hpp"
+#include "seedreel/workflow.hpp"
 #include "upload/digest.hpp"
 #include "upload/sigv4.hpp"
 
@@ -316,6 +317,11 @@ TEST_CASE("put: a local reference video through nginx WebDAV, uploaded once") {
   CHECK(count(slurp(nginx.root + "/access.log"), "\"HEAD ") >= 2);
   CHECK(fetched(s.fetches(), sha).size() == 2);
   CHECK(second.err.find("already there") != std::string::npos);
+
+  // The library's put_publisher (a folder gets the file's name) goes through the same uploader.
+  auto publish = seedreel::put_publisher(nginx.base + "/dav/tails/");
+  CHECK(publish(video) == nginx.base + "/dav/tails/ref.mp4");
+  CHECK(slurp(nginx.root + "/www/dav/tails/ref.mp4") == slurp(video));
 }
 
 TEST_CASE("put: a local first frame reaches the URL-only flat dialect, read back through --upload-get") {

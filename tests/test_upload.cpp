@@ -605,3 +605,21 @@ TEST_CASE("extend through S3: tails presigned, and a rerun pays and uploads noth
   CHECK(s.creates().size() == 1);
   CHECK(s3.puts() == 1);
 }
+
+TEST_CASE("put: a reference image and a reference audio both reach the flat dialect as URLs") {
+  Session s("upload-flat-audio");
+  std::string image = make_image(s.work);
+  std::string audio = s.work + "/voice.wav";
+  make({"-f", "lavfi", "-i", "sine=frequency=440:duration=3", audio});
+  Run r = s.cli_env({"generate", "--provider", "xingchaoyiqing", "--prompt", "@image1 sings @audio1", "--ref-image", image,
+                     "--ref-audio", audio, "--upload", "put:" + s.emu.base + "/uploads/{sha256}.{ext}", "-o",
+                     s.work + "/sing.mp4"},
+                    {});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  auto body = s.creates("/v1/kyyvideo2/videos").at(0)["body"];
+  std::string image_sha = seedreel::upload::sha256_file_hex(image), audio_sha = seedreel::upload::sha256_file_hex(audio);
+  CHECK(body["referenceImages"][0] == s.emu.base + "/uploads/" + image_sha + ".png");
+  CHECK(body["referenceAudios"][0] == s.emu.base + "/uploads/" + audio_sha + ".wav");
+  CHECK(fetched(s.fetches(), image_sha).size() == 1);
+  CHECK(fetched(s.fetches(), audio_sha).size() == 1);
+}

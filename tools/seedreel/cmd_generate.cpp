@@ -164,7 +164,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
                           {"estimated_tokens", estimate_json(r)},
                           {"task", task_json(result.task)},
                           {"stats", {{"requests", s.requests}, {"retries", s.retries}, {"resumes", s.resumes}, {"refreshes", s.refreshes}}}};
-      fmt::print("{}\n", j);
+      print_json(j);
     } else {
       fmt::print("{}  {}  task {}{}\n", result.output, human_bytes(result.bytes), result.task.id,
                  result.audio_dropped ? "  (without audio)" : "");

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 
+#include "av/isobmff.hpp"
 #include "util/interrupt.hpp"
 
 extern "C" {
@@ -36,6 +37,13 @@ Input::Input(const std::string& path, UniqueFd file, std::int64_t size, const Op
 
 void Input::open(const OpenOptions& options) {
   quiet_logging();
+  // A sample count no file of this size can hold makes libavformat build a
+  // gigabyte index for it (isobmff.hpp): refused before it is opened.
+  {
+    UniqueFd look(file_ ? ::fcntl(file_.get(), F_DUPFD_CLOEXEC, 0) : ::open(path_.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+    if (look && !sample_counts_plausible(look.get()))
+      throw Error(ErrorKind::input, path_, "corrupt: a sample table claims more samples than the file has bytes");
+  }
   AVFormatContext* raw = avformat_alloc_context();
   if (!raw) throw std::bad_alloc();
   raw->interrupt_callback = {&Input::interrupted, this};

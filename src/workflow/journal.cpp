@@ -263,9 +263,14 @@ void Journal::begin(JournalEntry& e, const std::string& body) {
   sqlite3_bind_int64(s.get(), 8, e.estimate);
   // Before the create is sent: on disk, so not even a power cut loses it.
   impl_->write(s.get(), true, [&](sqlite3_stmt* row) {
+    // NULL in a journal whose table lost its defaults (a foreign or damaged file).
+    auto text = [&](int i) {
+      auto* p = sqlite3_column_text(row, i);
+      return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
+    };
     e.id = sqlite3_column_int64(row, 0);
-    e.created_at = reinterpret_cast<const char*>(sqlite3_column_text(row, 1));
-    e.updated_at = reinterpret_cast<const char*>(sqlite3_column_text(row, 2));
+    e.created_at = text(1);
+    e.updated_at = text(2);
   });
 }
 

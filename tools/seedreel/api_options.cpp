@@ -24,6 +24,11 @@ void add_api_flags(CLI::App& sub, ApiFlags& f) {
   sub.add_option("--provider", f.provider, "Provider profile: anyfast starrise xingchaoyiqing ark-cn ark-intl, or a user profile (env SEEDREEL_PROVIDER)");
   sub.add_option("--base-url", f.base_url, "Replace the provider's base URL whole (env SEEDREEL_BASE_URL)");
   sub.add_option("--journal", f.journal, "Task journal (SQLite; env SEEDREEL_JOURNAL)");
+  // Read by the HTTP layer for every request of the process (API, downloads, uploads).
+  sub.add_option_function<std::string>(
+         "--ca-file", [](const std::string& path) { ::setenv("SEEDREEL_CA_FILE", path.c_str(), 1); },
+         "PEM file of the CAs to trust for HTTPS instead of the system's (env SEEDREEL_CA_FILE); TLS is always verified")
+      ->check(CLI::ExistingFile);
   sub.add_option("--poll-interval", f.poll_interval, "Seconds between polls (default: the provider's pace)")->check(CLI::PositiveNumber);
   sub.add_option("--request-timeout", f.request_timeout, "Seconds per API request")->capture_default_str()->check(CLI::PositiveNumber);
   sub.add_option("--timeout", f.timeout, "Overall seconds to wait for the task (0 = no limit)")->capture_default_str()->check(CLI::NonNegativeNumber);

@@ -50,7 +50,7 @@ const Registration reg{44, "asset", "Asset library: create a group, register med
     }
     std::string id = client->create_asset(o->group, name, o->type, o->url);
     if (ctx.json)
-      fmt::print("{}\n", nlohmann::json{{"id", id}, {"uri", "asset://" + id}, {"group", o->group}, {"type", o->type}});
+      print_json(nlohmann::json{{"id", id}, {"uri", "asset://" + id}, {"group", o->group}, {"type", o->type}});
     else
       fmt::print("asset://{}\n", id);
     (void)create;

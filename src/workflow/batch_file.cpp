@@ -144,6 +144,11 @@ BatchFile read_batch(const std::string& path) {
     } catch (const json::exception& e) {  // parse_error, or out_of_range for a number like 1e400
       problem("json", "not valid JSON: " + json_reason(e));
       continue;
+    } catch (const std::exception& e) {
+      // The sanitizer build has been seen to let out_of_range past the
+      // handler above (caught here by its base): the line is still a problem.
+      problem("json", std::string("not valid JSON: ") + e.what());
+      continue;
     }
     if (!j.is_object()) {
       problem("json", "a job is a JSON object ({\"prompt\": …, \"output\": …})");

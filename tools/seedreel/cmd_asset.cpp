@@ -37,7 +37,7 @@ const Registration reg{44, "asset", "Asset library: create a group, register med
       if (ctx.json)
         print_json(nlohmann::json{{"id", id}, {"name", o->group_name}});
       else
-        print_json(id);
+        fmt::print("{}\n", id);
       return exit_code::ok;
     }
     if (o->url.rfind("http://", 0) != 0 && o->url.rfind("https://", 0) != 0)

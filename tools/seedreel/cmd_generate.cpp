@@ -150,7 +150,7 @@ const Registration reg{40, "generate", "Submit a generation, wait for it and dow
                                           {"estimated_tokens", estimate_json(r)},
                                           {"requests", client->stats().requests}});
       else
-        print_json(started.task.id);
+        fmt::print("{}\n", started.task.id);
       return exit_code::ok;
     }
     GenerateResult result = life.generate(r, prepared.body, g);

@@ -34,23 +34,14 @@ namespace {
 const Registration reg{60, "last-frame", "Save the exact last displayed frame (PNG by default, lossless) for chaining",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Args {
-    std::vector<std::string> videos;
-    std::string out, format = "png";
-    int jobs = 0;
+    ManyFlags many;
     int index = -1;
     int quality = 90;
     int depth = 8;
     bool force = false;
   };
   auto a = std::make_shared<Args>();
-  sub.add_option("videos", a->videos, "Video files")->required();
-  sub.add_option("-o,--output", a->out,
-                 "Image to write: .png (default choice, lossless), .jpg or .webp; or a folder (ending in /, or for "
-                 "several videos): one image per video, named after it")
-      ->required();
-  sub.add_option("--format", a->format, "Image type in an output folder: png (default), jpg or webp")
-      ->check(CLI::IsMember({"jpg", "png", "webp"}));
-  sub.add_option("--jobs", a->jobs, "Videos worked on at once for a folder (default: one per core)")->check(CLI::Range(1, 256));
+  add_many_flags(sub, a->many, "image", "png");
   sub.add_option("--index", a->index, "Which frame from the end: -1 the last (default), -2 the one before, ...")
       ->check(CLI::Range(-1000000, -1));
   sub.add_option("--quality", a->quality, "JPEG/WebP quality 1-100 (WebP 100 = lossless)")->check(CLI::Range(1, 100));
@@ -63,10 +54,11 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
     o.save.quality = a->quality;
     o.save.depth = a->depth;
     o.save.overwrite = a->force;
-    if (auto outs = folder_outputs(a->videos, a->out, a->format))
-      return report_each<FrameResult>(ctx, a->videos, last_frames(a->videos, *outs, o, a->jobs), frame_json,
+    const ManyFlags& m = a->many;
+    if (auto outs = folder_outputs(m.videos, m.out, m.format))
+      return report_each<FrameResult>(ctx, m.videos, last_frames(m.videos, *outs, o, m.jobs), frame_json,
                                       [&](const FrameResult& r) { print_frame(ctx, r); });
-    print_frame(ctx, with_force_hint([&] { return last_frame(a->videos[0], a->out, o); }));
+    print_frame(ctx, with_force_hint([&] { return last_frame(m.videos[0], m.out, o); }));
     return 0;
   };
 }};

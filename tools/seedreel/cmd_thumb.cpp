@@ -17,23 +17,15 @@ namespace {
 const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or percentage, or the most representative one",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Args {
-    std::vector<std::string> videos;
-    std::string out, at, size, format = "jpg";
+    ManyFlags many;
+    std::string at, size;
     bool smart = false, exact = false;
-    int jobs = 0;
     int window = 100;
     int quality = 90;
     bool force = false;
   };
   auto a = std::make_shared<Args>();
-  sub.add_option("videos", a->videos, "Video files")->required();
-  sub.add_option("-o,--output", a->out,
-                 "Image to write (.jpg, .png or .webp), or a folder (ending in /, or for several videos): "
-                 "one image per video, named after it")
-      ->required();
-  sub.add_option("--format", a->format, "Image type in an output folder: jpg (default), png or webp")
-      ->check(CLI::IsMember({"jpg", "png", "webp"}));
-  sub.add_option("--jobs", a->jobs, "Videos worked on at once for a folder (default: one per core)")->check(CLI::Range(1, 256));
+  add_many_flags(sub, a->many, "image", "jpg");
   sub.add_option("--at", a->at, "Time (3.5, 3.5s, 1:02.5) or percentage (50%) of the video; with --smart, the window's start");
   sub.add_flag("--exact", a->exact,
                "The frame displayed at the time, decoded from the keyframe before it (default: that keyframe, "
@@ -52,10 +44,11 @@ const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or pe
     o.window = a->window;
     o.save.quality = a->quality;
     o.save.overwrite = a->force;
-    if (auto outs = folder_outputs(a->videos, a->out, a->format))
-      return report_each<FrameResult>(ctx, a->videos, thumbnails(a->videos, *outs, o, a->jobs), frame_json,
+    const ManyFlags& m = a->many;
+    if (auto outs = folder_outputs(m.videos, m.out, m.format))
+      return report_each<FrameResult>(ctx, m.videos, thumbnails(m.videos, *outs, o, m.jobs), frame_json,
                                       [&](const FrameResult& r) { print_frame(ctx, r); });
-    print_frame(ctx, with_force_hint([&] { return thumbnail(a->videos[0], a->out, o); }));
+    print_frame(ctx, with_force_hint([&] { return thumbnail(m.videos[0], m.out, o); }));
     return 0;
   };
 }};

@@ -11,6 +11,18 @@ namespace fs = std::filesystem;
 
 nlohmann::json error_json(const Error& e);
 
+void add_many_flags(CLI::App& sub, ManyFlags& f, const std::string& what, const std::string& format) {
+  f.format = format;
+  sub.add_option("videos", f.videos, "Video files")->required();
+  sub.add_option("-o,--output", f.out,
+                 "The " + what + " to write (.png, .jpg or .webp), or a folder (ending in /, or for several videos): "
+                 "one " + what + " per video, named after it")
+      ->required();
+  sub.add_option("--format", f.format, "Type of the " + what + "s in an output folder: jpg, png or webp (default " + format + ")")
+      ->check(CLI::IsMember({"jpg", "png", "webp"}));
+  sub.add_option("--jobs", f.jobs, "Videos worked on at once for a folder (default: one per core)")->check(CLI::Range(1, 256));
+}
+
 std::optional<std::vector<std::string>> folder_outputs(const std::vector<std::string>& videos, const std::string& out,
                                                        const std::string& ext) {
   std::error_code ec;

@@ -14,6 +14,15 @@
 
 namespace seedreel::cli {
 
+// The videos, -o, --format and --jobs that thumb, last-frame and sheet share.
+struct ManyFlags {
+  std::vector<std::string> videos;
+  std::string out, format;
+  int jobs = 0;
+};
+// `what` names the output ("image", "sheet"); `format` is the folder's default type.
+void add_many_flags(CLI::App& sub, ManyFlags& flags, const std::string& what, const std::string& format);
+
 // The outputs when -o names a folder: it ends in '/', is an existing folder,
 // or several videos are given (the folder is made when missing). nullopt for
 // one video and a file name. `ext` is --format's, else the command's default.

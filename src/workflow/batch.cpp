@@ -170,6 +170,7 @@ BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptio
   // A dry run still conforms (to know the copies pass), but in a scratch folder it removes: it writes nothing of the user's.
   std::optional<fs::path> scratch;
   if (o.dry_run) {
+    // mkdtemp replaces the trailing X's with a unique name and makes the folder 0700.
     std::string tmpl = (fs::temp_directory_path() / "seedreel-dry-run-XXXXXX").string();
     if (!mkdtemp(tmpl.data())) throw Error(ErrorKind::io, tmpl, "cannot make a scratch folder for the dry run");
     scratch = work_dir = tmpl;

@@ -68,9 +68,16 @@ struct ReadCaps {
   // (the larger of the two) before it is taken for the wrong file.
   double duration_tolerance_s = 1.0;
   double duration_tolerance_ratio = 0.1;
+  long redirects = 5;  // HTTP redirects followed per request (API, download, upload)
 };
 
+// The built-in caps.
 const ReadCaps& read_caps();
+// The caps this process works with: read_caps() until set_read_caps(). The
+// command line sets them once from its flags, environment and config file,
+// before any work starts (docs/limits.md); they are not changed under threads.
+const ReadCaps& read_caps_in_force();
+void set_read_caps(const ReadCaps& caps);
 
 // A model as a provider names it, with what differs per model.
 struct ModelLimits {

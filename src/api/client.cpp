@@ -107,7 +107,7 @@ struct Client::Impl {
     if (info.kind != MediaKind::video || !info.video)
       return fmt::format("the download is not a video ({}): it reads as {} ({})", what, to_string(info.kind), info.format);
     if (task.duration > 0) {
-      const auto& caps = read_caps();
+      const auto& caps = read_caps_in_force();
       double have = info.media_duration();
       double tolerance = std::max(caps.duration_tolerance_s, caps.duration_tolerance_ratio * task.duration);
       if (!(std::abs(have - task.duration) <= tolerance))
@@ -149,13 +149,13 @@ struct Client::Impl {
         r.body = redact(std::move(r.body));
         if (r.status >= 200 && r.status < 300) {
           // Checked before parsing: nlohmann's parser recurses once per level.
-          const bool within = json_within(r.body, read_caps().json_depth, limits().max_response);
+          const bool within = json_within(r.body, read_caps_in_force().json_depth, limits().max_response);
           json j = within ? json::parse(r.body, nullptr, false) : json(json::value_t::discarded);
           if (!j.is_discarded() && (j.is_object() || j.is_array())) return j;
           kind = ErrorKind::api;
           why = within ? fmt::format("malformed JSON in the answer (HTTP {}, {} bytes)", r.status, r.body.size())
                        : fmt::format("malformed answer: JSON nested deeper than {} levels (HTTP {}, {} bytes)",
-                                     read_caps().json_depth, r.status, r.body.size());
+                                     read_caps_in_force().json_depth, r.status, r.body.size());
           if (!idempotent) throw lost(why);
         } else if (retryable_status(r.status, idempotent)) {
           kind = ErrorKind::api;
@@ -298,6 +298,8 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
       status = http::download(task.video_url, file.get(), progress, impl_->limits());
     } catch (const http::TooLarge& e) {
       throw Error(ErrorKind::api, subject, fmt::format("{}; refused, nothing was saved", e.what()));
+    } catch (const http::WriteFailed& e) {
+      throw Error(ErrorKind::io, out, fmt::format("{}; nothing was saved", e.what()));
     } catch (const http::TransportError& e) {
       const std::string why = impl_->redact(e.what());
       if (++drops >= impl_->opt.max_attempts)
@@ -423,7 +425,7 @@ std::string Client::create_asset(const std::string& group, const std::string& na
 }
 
 Task parse_task(Dialect dialect, const std::string& body, const std::string& subject) {
-  const auto& caps = read_caps();
+  const auto& caps = read_caps_in_force();
   if (!json_within(body, caps.json_depth, caps.answer_bytes))
     throw Error(ErrorKind::api, subject, fmt::format("malformed task answer: JSON nested deeper than {} levels, or over {} bytes",
                                                      caps.json_depth, caps.answer_bytes));

@@ -198,7 +198,7 @@ struct ApiProblem {
 ApiProblem read_problem(const std::string& body) {
   ApiProblem p;
   // A body nested past the cap is quoted, never parsed (the parser recurses per level).
-  const auto& caps = read_caps();
+  const auto& caps = read_caps_in_force();
   json j = json_within(body, caps.json_depth, caps.answer_bytes) ? json::parse(body, nullptr, false) : json(nullptr);
   if (j.is_discarded() || !j.is_object()) {
     p.message = clip(body, 200);

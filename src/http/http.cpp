@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <ctime>
 #include <memory>
 #include <mutex>
@@ -41,6 +43,7 @@ struct Sink {
   std::uint64_t cap = 0;
   bool over_cap = false;
   bool write_failed = false;
+  int write_errno = 0;
   std::map<std::string, std::string> headers;
   long header_status = 0;  // status of the block of headers being read (redirects reset it)
 };
@@ -67,6 +70,7 @@ size_t on_body(char* data, size_t size, size_t n, void* user) {
   if (s->file) {
     if (std::fwrite(data, 1, len, s->file) != len) {
       s->write_failed = true;
+      s->write_errno = errno;
       return 0;
     }
   } else {
@@ -199,8 +203,8 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
   curl_easy_setopt(c, CURLOPT_URL, url.c_str());
   // 128 kB reads written straight through (unbuffered FILE): one copy, cache-warm.
   curl_easy_setopt(c, CURLOPT_BUFFERSIZE, 128L * 1024);
-  // A stalled server: abort when fewer than 1 byte/s arrive for stall_timeout.
-  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  // A stalled or trickling server: abort when fewer than min_rate bytes/s arrive for stall_timeout.
+  curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, limits.min_rate);
   curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME, long(limits.stall_timeout));
   std::string range;
   if (progress.have > 0) {
@@ -264,7 +268,7 @@ long download(const std::string& url, std::FILE* file, DownloadProgress& progres
   char errbuf[CURL_ERROR_SIZE] = {0};
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   CURLcode code = curl_easy_perform(c);
-  if (sink.write_failed) throw TransportError("cannot write the downloaded bytes to disk", false, false);
+  if (sink.write_failed) throw WriteFailed(fmt::format("cannot write the download: {}", std::strerror(sink.write_errno)));
   if (sink.over_cap)
     throw TooLarge(gate.announced ? fmt::format("the download is {} bytes, over the {}-byte cap", gate.announced, limits.max_download)
                                   : fmt::format("the download passed the {}-byte cap", limits.max_download),

@@ -18,10 +18,12 @@ namespace seedreel::http {
 struct Limits {
   double connect_timeout = 10;        // seconds
   double request_timeout = 60;        // seconds, whole request (API calls)
-  double stall_timeout = 30;          // seconds without a byte aborts a download
-  std::uint64_t max_response = read_caps().answer_bytes;  // API response bodies
-  std::uint64_t max_download = read_caps().download_bytes;  // result files
-  long max_redirects = 5;
+  double stall_timeout = 30;          // seconds a download may run slower than min_rate
+  // A download trickling a byte now and then (slow-loris) would otherwise never end.
+  long min_rate = 1024;               // bytes per second, averaged over stall_timeout
+  std::uint64_t max_response = read_caps_in_force().answer_bytes;  // API response bodies
+  std::uint64_t max_download = read_caps_in_force().download_bytes;  // result files
+  long max_redirects = read_caps_in_force().redirects;
 };
 
 struct Request {
@@ -67,6 +69,13 @@ class TooLarge : public TransportError {
   std::uint64_t announced_;
 };
 
+// The local file refused a write (a full disk, a file-size limit): not a
+// network fault, so never retried.
+class WriteFailed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
 // Performs one request. Throws TransportError when there is no complete answer,
 // and TransportError too when the body passes limits.max_response.
 Response perform(const Request& request, const Limits& limits);
@@ -75,7 +84,7 @@ Response perform(const Request& request, const Limits& limits);
 // for the rest with a Range header when offset > 0. Returns the HTTP status
 // (200/206 on success; the caller handles 403/404 as an expired URL).
 // Throws TransportError on a dropped connection (the file keeps what arrived),
-// TooLarge past limits.max_download.
+// TooLarge past limits.max_download, WriteFailed when the file takes no more.
 struct DownloadProgress {
   std::uint64_t have = 0;    // bytes in the file
   std::uint64_t total = 0;   // expected size when known (Content-Length / Content-Range), else 0

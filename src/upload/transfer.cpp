@@ -73,7 +73,7 @@ int on_progress(void* user, curl_off_t, curl_off_t, curl_off_t, curl_off_t sent)
 }  // namespace
 
 TransferAnswer perform(const Transfer& t) {
-  http::Easy h = http::make_easy(5, t.connect_timeout);
+  http::Easy h = http::make_easy(read_caps_in_force().redirects, t.connect_timeout);
   CURL* c = h.get();
   TransferAnswer answer;
   State state{nullptr, &answer, &t};

@@ -105,7 +105,7 @@ bool blank(std::string_view s) { return s.find_first_not_of(" \t\r") == std::str
 
 BatchFile read_batch(const std::string& path) {
   // Checked before the first read: a FIFO or device would block or never end.
-  const auto& caps = read_caps();
+  const auto& caps = read_caps_in_force();
   std::error_code ec;
   auto status = fs::status(path, ec);
   if (!fs::exists(status)) throw Error(ErrorKind::input, path, "no such file");

@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "limits_options.hpp"
 #include "output.hpp"
 #include "seedreel/journal.hpp"
 #include "util/base64.hpp"
@@ -30,8 +31,20 @@ void add_api_flags(CLI::App& sub, ApiFlags& f) {
          "PEM file of the CAs to trust for HTTPS instead of the system's (env SEEDREEL_CA_FILE); TLS is always verified")
       ->check(CLI::ExistingFile);
   sub.add_option("--poll-interval", f.poll_interval, "Seconds between polls (default: the provider's pace)")->check(CLI::PositiveNumber);
-  sub.add_option("--request-timeout", f.request_timeout, "Seconds per API request")->capture_default_str()->check(CLI::PositiveNumber);
-  sub.add_option("--timeout", f.timeout, "Overall seconds to wait for the task (0 = no limit)")->capture_default_str()->check(CLI::NonNegativeNumber);
+  // The limits: environment variables and the config file's keys are bound by name (limits_options.cpp).
+  sub.add_option("--connect-timeout", f.connect_timeout, "Seconds to wait for a connection (API, downloads, uploads)")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Limits");
+  sub.add_option("--request-timeout", f.request_timeout, "Seconds per API request, all of it")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->group("Limits");
+  sub.add_option("--timeout", f.timeout, "Overall seconds to wait for the task (0 = no limit)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber)
+      ->group("Limits");
+  add_cap_flags(sub);
   sub.add_option("--retries", f.retries, "Retries per request on connection errors, 408/429/5xx")->capture_default_str()->check(CLI::Range(0, 20));
 }
 
@@ -57,6 +70,7 @@ std::unique_ptr<Client> make_client(const ApiFlags& flags, const Provider& provi
   if (key.empty())
     throw Error(ErrorKind::usage, "", "no API key: set SEEDREEL_API_KEY, or put it in ~/.config/seedreel/api-key (chmod 600)");
   ClientOptions o;
+  o.connect_timeout = flags.connect_timeout;
   o.request_timeout = flags.request_timeout;
   o.overall_timeout = flags.timeout;
   o.poll_interval = flags.poll_interval;

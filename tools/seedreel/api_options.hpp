@@ -20,6 +20,7 @@ struct ApiFlags {
   std::string base_url;
   std::string journal;
   double poll_interval = 0;
+  double connect_timeout = 10;
   double request_timeout = 60;
   double timeout = 0;
   int retries = 5;

@@ -1,5 +1,7 @@
 // seedreel: the command-line front of the library. Parses flags, runs one
 // subcommand, maps errors to the documented exit statuses.
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <csignal>
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "command.hpp"
+#include "limits_options.hpp"
 #include "output.hpp"
 #include "util/interrupt.hpp"
 
@@ -27,6 +30,9 @@ int main(int argc, char** argv) {
   ctx.argv.assign(argv + 1, argv + argc);
   std::error_code cwd_error;
   ctx.cwd = std::filesystem::current_path(cwd_error).string();
+  // A core file would hold the API key (and upload secrets) in plain text.
+  const rlimit no_core{0, 0};
+  ::setrlimit(RLIMIT_CORE, &no_core);
   // Ctrl-C unwinds through the running command so outputs are cleaned up (status 130).
   install_interrupt_handler();
 
@@ -39,6 +45,7 @@ int main(int argc, char** argv) {
     runners[sub] = e.setup(*sub, ctx);
   }
 
+  cli::describe_limit_sources(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -55,6 +62,7 @@ int main(int argc, char** argv) {
   for (auto& [sub, run] : runners) {
     if (!sub->parsed()) continue;
     try {
+      cli::apply_limits(app);
       return run();
     } catch (const Error& e) {
       cli::print_error(e);

@@ -89,6 +89,7 @@ std::unique_ptr<Uploader> make_uploader(const UploadFlags& f, const ApiFlags& ap
   s.max_attempts = api.retries + 1;
   if (auto base = env("SEEDREEL_RETRY_BASE"); !base.empty()) s.retry_base = std::atof(base.c_str());
   s.stall_timeout = std::max(30.0, api.request_timeout);
+  s.connect_timeout = api.connect_timeout;
   s.on_notice = [](const std::string& text) { fmt::print(stderr, "seedreel: {}\n", text); };
   if (!ctx.json && isatty(2)) {
     // Large uploads only; a line that rewrites itself, whole percents.

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
+#include <string>
 
 namespace seedreel {
 
@@ -33,18 +35,32 @@ constexpr std::array<OutputEntry, 18> kOutputSizes{{
 // upstream Ark model ids (Volcengine ark-cn: doubao-*, BytePlus ark-intl: dreamina-*).
 // "Mini and fast models stop at 720p".
 constexpr std::array<ModelLimits, 11> kModels{{
-    {"seedance", "1080p", false},
-    {"seedance-2.0", "1080p", false},
-    {"seedance-2.0-mini", "720p", false},
-    {"seedance_2_0", "1080p", true},
-    {"seedance_2_0_fast", "720p", true},
-    {"seedance_2_0_pro", "1080p", false},
-    {"seedance_2_0_fast_pro", "720p", false},
-    {"doubao-seedance-2-0-260128", "1080p", false},
-    {"doubao-seedance-2-0-fast-260128", "720p", false},
-    {"dreamina-seedance-2-0-260128", "1080p", false},
-    {"dreamina-seedance-2-0-fast-260128", "720p", false},
+    {"seedance", "1080p", false, "seedance-2.0"},
+    {"seedance-2.0", "1080p", false, "seedance-2.0"},
+    {"seedance-2.0-mini", "720p", false, "seedance-2.0-mini"},
+    {"seedance_2_0", "1080p", true, "seedance-2.0"},
+    {"seedance_2_0_fast", "720p", true, "seedance-2.0-fast"},
+    {"seedance_2_0_pro", "1080p", false, "seedance-2.0-pro"},
+    {"seedance_2_0_fast_pro", "720p", false, "seedance-2.0-fast-pro"},
+    {"doubao-seedance-2-0-260128", "1080p", false, "seedance-2.0"},
+    {"doubao-seedance-2-0-fast-260128", "720p", false, "seedance-2.0-fast"},
+    {"dreamina-seedance-2-0-260128", "1080p", false, "seedance-2.0"},
+    {"dreamina-seedance-2-0-fast-260128", "720p", false, "seedance-2.0-fast"},
 }};
+
+constexpr std::array<std::string_view, 5> kFamilies{"seedance-2.0", "seedance-2.0-fast", "seedance-2.0-mini",
+                                                     "seedance-2.0-pro", "seedance-2.0-fast-pro"};
+
+bool has_word(std::string_view name, std::string_view word) {
+  // A word between separators (or the ends), so "pro" is not found in "prompt".
+  for (std::size_t at = name.find(word); at != std::string_view::npos; at = name.find(word, at + 1)) {
+    bool left = at == 0 || name[at - 1] == '-' || name[at - 1] == '_' || name[at - 1] == '.';
+    std::size_t end = at + word.size();
+    bool right = end == name.size() || name[end] == '-' || name[end] == '_' || name[end] == '.';
+    if (left && right) return true;
+  }
+  return false;
+}
 
 const MediaLimits kMediaLimits = [] {
   MediaLimits l;
@@ -68,6 +84,34 @@ std::span<const ModelLimits> models() { return kModels; }
 const ModelLimits* find_model(std::string_view name) {
   auto it = std::find_if(kModels.begin(), kModels.end(), [&](const ModelLimits& m) { return m.name == name; });
   return it == kModels.end() ? nullptr : &*it;
+}
+
+std::span<const std::string_view> model_families() { return kFamilies; }
+
+bool is_model_family(std::string_view name) {
+  return std::find(kFamilies.begin(), kFamilies.end(), name) != kFamilies.end();
+}
+
+JudgedModel judge_model(std::string_view name) {
+  if (const ModelLimits* m = find_model(name)) return {*m, true};
+  std::string lower(name);
+  for (auto& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  bool fast = has_word(lower, "fast"), mini = has_word(lower, "mini"), pro = has_word(lower, "pro");
+  bool v2 = lower.find("seedance") != std::string::npos &&
+            (lower.find("2-0") != std::string::npos || lower.find("2.0") != std::string::npos ||
+             lower.find("2_0") != std::string::npos);
+  bool flat_style = lower.find("seedance_2_0") != std::string::npos;
+  std::string_view family;
+  if (v2) {
+    std::string f = "seedance-2.0";
+    if (fast) f += "-fast";
+    if (mini) f += "-mini";
+    if (pro) f += "-pro";
+    auto it = std::find(kFamilies.begin(), kFamilies.end(), f);
+    if (it != kFamilies.end()) family = *it;
+  }
+  ModelLimits judged{name, fast || mini ? "720p" : "1080p", flat_style && !pro, family};
+  return {judged, false};
 }
 
 std::span<const std::string_view> resolutions() { return kResolutions; }

@@ -192,13 +192,9 @@ std::vector<Finding> check_set(const std::vector<CheckItem>& items, const CheckO
                 "first/last frame or reference_*, not both",
                 "first/last-frame mode and multimodal reference cannot be mixed in one request");
 
-  const ModelLimits* model = find_model(options.model);
-  if (!model) {
-    std::vector<std::string_view> names;
-    for (const auto& m : models()) names.push_back(m.name);
-    set_finding(out, "model.unknown", options.model, fmt::format("{}", fmt::join(names, ", ")), "unknown model");
-    return out;
-  }
+  // A model no table knows is judged by its name's family (limits.hpp), not refused.
+  const JudgedModel judged = judge_model(options.model);
+  const ModelLimits* model = &judged.limits;
   if (!options.resolution.empty()) {
     int rank = resolution_rank(options.resolution);
     if (rank < 0)

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 #include <sqlite3.h>
@@ -17,6 +18,7 @@
 #include "emulator_harness.hpp"
 #include "http/http.hpp"
 #include "seedreel/client.hpp"
+#include "seedreel/probe.hpp"
 #include "seedreel/provider.hpp"
 #include "support.hpp"
 
@@ -212,8 +214,8 @@ TEST_CASE_FIXTURE(WithEmu, "validation errors stop the request before anything i
       {{"--prompt", "x", "--duration", "3"}, "request.duration"},
       {{"--prompt", "x", "--resolution", "1080p", "--model", "seedance-2.0-mini"}, "model.resolution"},
       {{"--prompt", "x", "--ref-video", fixture("vid_640x640_24fps_5s.mp4")}, "media.local_video"},
-      {{"--prompt", "x", "--first-frame", fixture("img_299x400.png")}, "image.width"},
-      {{"--prompt", "x", "--model", "nope"}, "model.unknown"},
+      {{"--prompt", "x", "--first-frame", fixture("img_299x400.png"), "--no-conform"}, "image.width"},
+      {{"--prompt", "x", "--model", "seedance-2.0-pro"}, "model.unknown"},
       {{"--prompt", "x", "--provider", "xingchaoyiqing", "--resolution", "720p"}, "provider.param"},
       {{"--prompt", "x", "--provider", "xingchaoyiqing", "--first-frame", fixture("img_300x300.png")}, "provider.data_uri"},
   };
@@ -349,6 +351,24 @@ TEST_CASE_FIXTURE(WithEmu, "moderation at 100%: exit 5 with advice; --retry-with
     r = Cli{emu()}({"generate", "--provider", prov, "--prompt", "x", "-o", out_file("never.mp4")});
     CHECK(r.status == 5);
     CHECK(contains(r.err, "moderation"));
+  }
+
+  // Only the audio class retries: a real face (privacy) or a flagged input is never resubmitted,
+  // even with --retry-without-audio, and the privacy advice names the asset route.
+  for (const std::string code : {"InputImageSensitiveContentDetected.PrivacyInformation", "InputTextSensitiveContentDetected",
+                                 "OutputVideoSensitiveContentDetected"}) {
+    CAPTURE(code);
+    emu().reset();
+    emu().fault({{"method", "POST"}, {"path_prefix", "/contents/generations/tasks"}, {"kind", "moderation"}, {"count", 1},
+                 {"code", code}, {"message", "flagged"}});
+    r = Cli{emu()}({"generate", "--provider", "ark-cn", "--prompt", "x", "--retry-without-audio", "-o", out_file("never.mp4")});
+    CHECK(r.status == 5);
+    CHECK(emu().requests("POST", "/contents/generations/tasks").size() == 1);
+    CHECK_FALSE(fs::exists(out_file("never.mp4")));
+    if (code.find("Privacy") != std::string::npos) {
+      CHECK(contains(r.err, "asset"));
+      CHECK(contains(r.err, "face verification"));
+    }
   }
 }
 
@@ -568,5 +588,188 @@ TEST_CASE("the key appears in no file we wrote") {
   for (const auto& e : fs::recursive_directory_iterator(kWork)) {
     if (!e.is_regular_file() || e.path().filename() == "api-key") continue;
     CHECK_MESSAGE(!contains(slurp(e.path().string()), kKey), e.path().string());
+  }
+}
+
+namespace {
+// A picture far under the 300 px minimum side, made for the test.
+std::string tiny_image() {
+  std::string path = kWork + "/tiny_70x50.jpg";
+  if (!fs::exists(path)) {
+    Run r = run({"ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=70x50", "-frames:v", "1", path});
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+  }
+  return path;
+}
+}  // namespace
+
+TEST_CASE_FIXTURE(WithEmu, "one model vocabulary: each provider gets its own id, an unknown dated id passes with a warning") {
+  Cli cli{emu()};
+  for (const auto& [prov, prefix, id] : std::vector<std::tuple<std::string, std::string, std::string>>{
+           {"ark-intl", "/contents/generations/tasks", "dreamina-seedance-2-0-fast-260128"},
+           {"ark-cn", "/contents/generations/tasks", "doubao-seedance-2-0-fast-260128"},
+           {"xingchaoyiqing", "/v1/kyyvideo2/videos", "seedance_2_0_fast_pro"}}) {
+    CAPTURE(prov);
+    std::string model = prov == "xingchaoyiqing" ? "seedance-2.0-fast-pro" : "seedance-2.0-fast";
+    // --dry-run shows the id that will be sent ...
+    Run dry = cli({"generate", "--provider", prov, "--model", model, "--prompt", "a kite", "--dry-run", "--json"});
+    REQUIRE_MESSAGE(dry.status == 0, dry.err);
+    CHECK(json::parse(dry.out)["body"]["model"] == id);
+    CHECK(json::parse(dry.out)["model"] == id);
+    // ... and the provider receives exactly it.
+    Run r = cli({"generate", "--provider", prov, "--model", model, "--prompt", "a kite", "--json", "-o",
+                 out_file("vocab-" + prov + ".mp4")});
+    REQUIRE_MESSAGE(r.status == 0, r.err);
+    CHECK(last_create(prefix)["body"]["model"] == id);
+    CHECK(json::parse(r.out)["warnings"].empty());
+  }
+  // A family the provider does not offer is known to be wrong: refused before anything is sent.
+  auto before = emu().requests("POST", "/contents/generations/tasks").size();
+  Run mini = cli({"generate", "--provider", "ark-intl", "--model", "seedance-2.0-mini", "--prompt", "x", "-o", out_file("never.mp4")});
+  CHECK(mini.status == 1);
+  CHECK(contains(mini.out + mini.err, "does not offer"));
+  CHECK(emu().requests("POST", "/contents/generations/tasks").size() == before);
+
+  // A dated id the tables do not know goes through with a warning, judged by its family (fast: 720p at most).
+  const std::string dated = "dreamina-seedance-2-0-fast-261231";
+  Run r = cli({"generate", "--provider", "ark-intl", "--model", dated, "--prompt", "a kite", "--json", "-o", out_file("dated.mp4")});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  CHECK(contains(r.err, "warning: model '" + dated + "' is not in seedreel's tables"));
+  CHECK(json::parse(r.out)["warnings"].size() == 1);
+  CHECK(last_create("/contents/generations/tasks")["body"]["model"] == dated);
+  Run high = cli({"generate", "--provider", "ark-intl", "--model", dated, "--resolution", "1080p", "--prompt", "x", "-o",
+                  out_file("never.mp4")});
+  CHECK(high.status == 1);
+  CHECK(contains(high.out, "model.resolution"));
+}
+
+TEST_CASE_FIXTURE(WithEmu, "generate conforms a failing local file before sending, says so; --no-conform refuses it") {
+  Cli cli{emu()};
+  std::string tiny = tiny_image();
+  Run refused = cli({"generate", "--prompt", "it grows", "--first-frame", tiny, "--no-conform", "-o", out_file("never.mp4")});
+  CHECK(refused.status == 1);
+  CHECK(contains(refused.out, "image.width"));
+  CHECK(emu().requests("POST", "/v1/video/generations").empty());
+
+  Run r = cli({"generate", "--prompt", "it grows", "--first-frame", tiny, "--json", "-o", out_file("grown.mp4")});
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  auto out = json::parse(r.out);
+  REQUIRE(out["conformed"].size() == 1);
+  CHECK(out["conformed"][0]["info"]["width"] == 420);
+  CHECK(out["conformed"][0]["info"]["height"] == 300);
+  // The copy lives in the work folder beside the output; the input is untouched.
+  std::string copy = out["conformed"][0]["output"];
+  CHECK(copy.find(out_file("grown.mp4.parts/conformed/")) == 0);
+  CHECK(fs::exists(copy));
+  CHECK(seedreel::probe(tiny).width == 70);
+  // What was sent is the conformed picture, inlined.
+  std::string url = last_create("/v1/video/generations")["body"]["content"][1]["image_url"]["url"];
+  CHECK(url.rfind("data:image/jpeg;base64,", 0) == 0);
+  // A person reads what changed.
+  Run text = cli({"generate", "--prompt", "it grows", "--first-frame", tiny, "-o", out_file("grown2.mp4")});
+  REQUIRE_MESSAGE(text.status == 0, text.err);
+  CHECK(contains(text.err, "conformed first_frame " + tiny));
+  CHECK(contains(text.err, "70x50"));
+  // A dry run conforms in a scratch folder and leaves nothing behind.
+  Run dry = cli({"generate", "--prompt", "it grows", "--first-frame", tiny, "--dry-run", "--json"});
+  REQUIRE_MESSAGE(dry.status == 0, dry.err);
+  std::string scratch = json::parse(dry.out)["conformed"][0]["output"];
+  CHECK_FALSE(fs::exists(scratch));
+}
+
+TEST_CASE_FIXTURE(WithEmu, "every upstream field: typed flags checked and sent, --extra merged, the last frame saved") {
+  Cli cli{emu()};
+  std::vector<std::string> fields{"generate", "--provider", "ark-cn", "--prompt", "a kite", "--camera-fixed", "--frames", "121",
+                                  "--callback-url", "https://hooks.example.com/seedance", "--safety-identifier", "user-4f1c",
+                                  "--seed", "7", "--watermark", "--tier", "flex", "--expires-after", "7200",
+                                  "--extra", R"({"draft": false, "priority": {"level": 2}})"};
+  auto dry_args = fields;
+  dry_args.insert(dry_args.end(), {"--dry-run", "--json"});
+  Run dry = cli(dry_args);
+  REQUIRE_MESSAGE(dry.status == 0, dry.err);
+  auto body = json::parse(dry.out)["body"];
+  CHECK(body["camera_fixed"] == true);
+  CHECK(body["frames"] == 121);
+  CHECK(body["callback_url"] == "https://hooks.example.com/seedance");
+  CHECK(body["safety_identifier"] == "user-4f1c");
+  CHECK(body["seed"] == 7);
+  CHECK(body["service_tier"] == "flex");
+  CHECK(body["draft"] == false);
+  CHECK(body["priority"]["level"] == 2);
+
+  auto run_args = fields;
+  run_args.insert(run_args.end(), {"--return-last-frame", "--json", "-o", out_file("kite.mp4")});
+  Run r = cli(run_args);
+  REQUIRE_MESSAGE(r.status == 0, r.err);
+  auto sent = last_create("/contents/generations/tasks")["body"];
+  CHECK(sent["frames"] == 121);
+  CHECK(sent["return_last_frame"] == true);
+  CHECK(sent["priority"]["level"] == 2);
+  // The provider's last frame is saved beside the video, and it is a picture.
+  std::string frame = json::parse(r.out)["last_frame"];
+  CHECK(frame == out_file("kite.last-frame.png"));
+  auto info = seedreel::probe(frame);
+  CHECK(info.kind == seedreel::MediaKind::image);
+  CHECK(info.format == "png");
+
+  // Rules: the frame count's form, one length only, an http(s) callback, a short identifier, and
+  // --extra may not replace a field seedreel checks. None of these sends anything.
+  auto before = emu().requests("POST", "/contents/generations/tasks").size();
+  for (const auto& [args, rule] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--frames", "30"}, "request.frames"},
+           {{"--frames", "121", "--duration", "5"}, "request.frames"},
+           {{"--callback-url", "ftp://x/y"}, "request.callback_url"},
+           {{"--safety-identifier", std::string(65, 'a')}, "request.safety_identifier"},
+           {{"--extra", R"({"model": "other"})"}, "request.extra"},
+           {{"--extra", "[1, 2]"}, "request.extra"},
+           {{"--extra", "{broken"}, "request.extra"}}) {
+    CAPTURE(rule);
+    std::vector<std::string> a{"generate", "--provider", "ark-cn", "--prompt", "x", "-o", out_file("never.mp4")};
+    a.insert(a.end(), args.begin(), args.end());
+    Run bad = cli(a);
+    CHECK(bad.status == 1);
+    CHECK(contains(bad.out, rule));
+  }
+  // A field the dialect cannot carry is refused, not dropped.
+  Run gateway = cli({"generate", "--prompt", "x", "--camera-fixed", "-o", out_file("never.mp4")});
+  CHECK(gateway.status == 1);
+  CHECK(contains(gateway.out, "provider.param"));
+  CHECK(emu().requests("POST", "/contents/generations/tasks").size() == before);
+  CHECK_FALSE(fs::exists(out_file("never.mp4")));
+}
+
+TEST_CASE_FIXTURE(WithEmu, "every workflow from local files, on every dialect") {
+  Cli cli{emu()};
+  const std::string upload = "put:" + emu().base + "/uploads/{sha256}.{ext}";
+  const std::string video = fixture("vid_640x640_24fps_5s.mp4"), audio = fixture("aud_5s.wav"), tiny = tiny_image();
+  for (const auto& prov : kProviders) {
+    if (!prov.emulated || prov.name == "starrise") continue;
+    CAPTURE(prov.name);
+    std::string tag = prov.name;
+    // generate: a too-small image (conformed), a local reference video and audio, all from disk.
+    Run g = cli({"generate", "--provider", prov.name, "--prompt", "@image1 walks through @video1 to @audio1", "--ref-image",
+                 tiny, "--ref-video", video, "--ref-audio", audio, "--upload", upload, "--json", "-o",
+                 out_file(tag + "-local.mp4")});
+    REQUIRE_MESSAGE(g.status == 0, g.err);
+    CHECK(json::parse(g.out)["conformed"].size() == 1);
+    // chain: a local first frame (conformed) and the clips' own last frames.
+    std::ofstream(kWork + "/story.txt") << "it wakes\nit walks\n";
+    Run c = cli({"chain", "--provider", prov.name, "--first-frame", tiny, "--prompt-file", kWork + "/story.txt", "--duration",
+                 "4", "--upload", upload, "-o", out_file(tag + "-chain.mp4")});
+    REQUIRE_MESSAGE(c.status == 0, c.err);
+    CHECK(seedreel::probe(out_file(tag + "-chain.mp4")).media_duration() > 7);
+    // extend: a local video's tail goes back as the reference.
+    Run x = cli({"extend", video, "--provider", prov.name, "--prompt", "@video1 keeps going", "--tail", "3", "--upload",
+                 upload, "-o", out_file(tag + "-extend.mp4")});
+    REQUIRE_MESSAGE(x.status == 0, x.err);
+    CHECK(seedreel::probe(out_file(tag + "-extend.mp4")).media_duration() > 5);
+    // batch: a line with a local image and a local video.
+    std::ofstream(kWork + "/jobs-" + tag + ".jsonl")
+        << json{{"prompt", "@image1 and @video1"}, {"ref_images", {tiny}}, {"ref_videos", {video}},
+                {"provider", prov.name}, {"output", tag + "-batch.mp4"}}.dump()
+        << "\n";
+    Run b = cli({"batch", kWork + "/jobs-" + tag + ".jsonl", "--upload", upload});
+    REQUIRE_MESSAGE(b.status == 0, b.err);
+    CHECK(fs::exists(out_file(tag + "-batch.mp4")));
   }
 }

@@ -194,7 +194,17 @@ TEST_CASE("model limits: Mini and fast stop at 720p; seedance_2_0 needs a refere
   CHECK(rules_of(check_set(one_image, {"seedance_2_0_fast", ""})) == Rules{"model.reference_video"});
   CHECK(rules_of(check_set({item("vid_640x640_30fps_2s.mp4")}, {"seedance_2_0", ""})) == Rules{});
   CHECK(rules_of(check_set(one_image, {"seedance_2_0_pro", ""})) == Rules{});
-  CHECK(rules_of(check_set(one_image, {"no-such-model", ""})) == Rules{"model.unknown"});
+  // One vocabulary: the family names carry their limits too.
+  CHECK(rules_of(check_set(one_image, {"seedance-2.0-fast", "1080p"})) == Rules{"model.resolution"});
+  CHECK(rules_of(check_set(one_image, {"seedance-2.0-pro", "1080p"})) == Rules{});
+  // An id no table knows is judged by its name, not refused: a dated fast id stops at 720p,
+  // a flat-style id without "pro" needs a reference video, anything else gets 2.0's limits.
+  CHECK(rules_of(check_set(one_image, {"no-such-model", ""})) == Rules{});
+  CHECK(rules_of(check_set(one_image, {"no-such-model", "1080p"})) == Rules{});
+  CHECK(rules_of(check_set(one_image, {"dreamina-seedance-2-0-fast-261231", "1080p"})) == Rules{"model.resolution"});
+  CHECK(rules_of(check_set(one_image, {"dreamina-seedance-2-0-fast-261231", "720p"})) == Rules{});
+  CHECK(rules_of(check_set(one_image, {"seedance_2_0_fast_v2", ""})) == Rules{"model.reference_video"});
+  CHECK(rules_of(check_set(one_image, {"seedance_2_0_pro_v2", "1080p"})) == Rules{});
   CHECK(rules_of(check_set(one_image, {"seedance-2.0", "4k"})) == Rules{"model.resolution"});
 }
 

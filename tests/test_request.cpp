@@ -7,6 +7,7 @@
 
 #include <fstream>
 #include <set>
+#include <tuple>
 
 #include <nlohmann/json.hpp>
 
@@ -175,13 +176,92 @@ TEST_CASE("output parameters and model limits") {
   CHECK(rules({.prompt = "x", .duration = 16}) == Rules{"request.duration"});
   CHECK(rules({.model = "seedance-2.0-mini", .prompt = "x", .resolution = "1080p"}) == Rules{"model.resolution"});
   CHECK(rules({.model = "seedance-2.0-mini", .prompt = "x", .resolution = "720p"}) == Rules{});
-  CHECK(rules({.model = "nope", .prompt = "x"}) == Rules{"model.unknown"});
+  CHECK(rules({.model = "nope", .prompt = "x"}) == Rules{});  // passed through (see the vocabulary case)
   CHECK(rules({.model = "seedance_2_0", .prompt = "x"}, "xingchaoyiqing") == Rules{"model.reference_video"});
   CHECK(rules({.model = "seedance_2_0", .prompt = "x @video1", .media = {url("https://x/v.mp4", Role::reference_video)}},
               "xingchaoyiqing") == Rules{});
   CHECK(rules({.model = "doubao-seedance-2-0-fast-260128", .prompt = "x", .resolution = "1080p"}, "ark-cn") ==
         Rules{"model.resolution"});
-  CHECK(rules({.model = "seedance", .prompt = "x"}, "ark-intl") == Rules{"model.unknown"});
+  CHECK(rules({.model = "seedance-2.0-mini", .prompt = "x"}, "ark-intl") == Rules{"model.unknown"});
+}
+
+TEST_CASE("one model vocabulary: each family goes out as the provider's own id") {
+  auto sent = [](std::string model, std::string_view prov) { return choose_model(provider(prov), model); };
+  const std::vector<std::tuple<std::string, std::string, std::string>> map{
+      {"seedance-2.0", "ark-intl", "dreamina-seedance-2-0-260128"},
+      {"seedance-2.0-fast", "ark-intl", "dreamina-seedance-2-0-fast-260128"},
+      {"seedance-2.0", "ark-cn", "doubao-seedance-2-0-260128"},
+      {"seedance-2.0-fast", "ark-cn", "doubao-seedance-2-0-fast-260128"},
+      {"seedance-2.0", "xingchaoyiqing", "seedance_2_0"},
+      {"seedance-2.0-fast", "xingchaoyiqing", "seedance_2_0_fast"},
+      {"seedance-2.0-pro", "xingchaoyiqing", "seedance_2_0_pro"},
+      {"seedance-2.0-fast-pro", "xingchaoyiqing", "seedance_2_0_fast_pro"},
+      {"seedance-2.0", "anyfast", "seedance-2.0"},
+      {"seedance-2.0-mini", "anyfast", "seedance-2.0-mini"},
+      {"seedance-2.0-mini", "starrise", "seedance-2.0-mini"},
+      // A provider's own id goes as it is; no model at all is its default.
+      {"dreamina-seedance-2-0-fast-260128", "ark-intl", "dreamina-seedance-2-0-fast-260128"},
+      {"", "ark-intl", "dreamina-seedance-2-0-260128"},
+      {"", "xingchaoyiqing", "seedance_2_0_pro"},
+  };
+  for (const auto& [model, prov, id] : map) {
+    CAPTURE(model);
+    CAPTURE(prov);
+    auto c = sent(model, prov);
+    CHECK(c.id == id);
+    CHECK(c.known);
+    CHECK(c.note.empty());
+    CHECK(c.refusal.empty());
+  }
+  // The body carries the provider's id, in every dialect.
+  CHECK(body({.model = "seedance-2.0", .prompt = "x"}, "ark-intl")["model"] == "dreamina-seedance-2-0-260128");
+  CHECK(body({.model = "seedance-2.0-pro", .prompt = "x"}, "xingchaoyiqing")["model"] == "seedance_2_0_pro");
+  // Family limits follow the mapping: fast stops at 720p on Ark too.
+  CHECK(rules({.model = "seedance-2.0-fast", .prompt = "x", .resolution = "1080p"}, "ark-intl") == Rules{"model.resolution"});
+  CHECK(rules({.model = "seedance-2.0", .prompt = "x"}, "xingchaoyiqing") == Rules{"model.reference_video"});
+
+  // Another provider's id of a family this one offers is translated, with a note.
+  auto other = sent("doubao-seedance-2-0-260128", "ark-intl");
+  CHECK(other.id == "dreamina-seedance-2-0-260128");
+  CHECK(other.note.find("another provider") != std::string::npos);
+  CHECK(sent("seedance", "ark-cn").id == "doubao-seedance-2-0-260128");
+
+  // Known to be wrong: a family the provider does not offer is refused, naming what it offers.
+  for (auto [model, prov] : std::vector<std::pair<std::string, std::string_view>>{
+           {"seedance-2.0-mini", "ark-intl"}, {"seedance-2.0-pro", "anyfast"}, {"seedance-2.0-mini", "xingchaoyiqing"},
+           {"seedance-2.0-fast", "starrise"}, {"dreamina-seedance-2-0-fast-260128", "anyfast"}}) {
+    CAPTURE(model);
+    auto c = sent(model, prov);
+    CHECK(c.refusal.find("does not offer") != std::string::npos);
+    CHECK(rules({.model = model, .prompt = "x"}, prov) == Rules{"model.unknown"});
+  }
+  CHECK(sent("seedance-2.0-mini", "ark-intl").refusal.find("dreamina-seedance-2-0-260128") != std::string::npos);
+}
+
+TEST_CASE("an id no table knows passes through with a note and its family's limits") {
+  auto fast = choose_model(provider("ark-intl"), "dreamina-seedance-2-0-fast-261231");
+  CHECK(fast.id == "dreamina-seedance-2-0-fast-261231");
+  CHECK_FALSE(fast.known);
+  CHECK(fast.refusal.empty());
+  CHECK(fast.profile.max_resolution == "720p");
+  CHECK(fast.profile.family == "seedance-2.0-fast");
+  CHECK(fast.note.find("not in seedreel's tables") != std::string::npos);
+  CHECK(rules({.model = fast.id, .prompt = "x", .resolution = "1080p"}, "ark-intl") == Rules{"model.resolution"});
+  CHECK(rules({.model = fast.id, .prompt = "x", .resolution = "720p"}, "ark-intl") == Rules{});
+  auto p = prepare({.model = fast.id, .prompt = "x"}, provider("ark-intl"));
+  CHECK(p.findings.empty());
+  REQUIRE(p.notes.size() == 1);
+  CHECK(json::parse(p.body)["model"] == fast.id);
+  // The flat dialect's naming: without "pro" a reference video is needed.
+  CHECK(rules({.model = "seedance_2_0_fast_270101", .prompt = "x"}, "xingchaoyiqing") == Rules{"model.reference_video"});
+  CHECK(rules({.model = "seedance_2_0_pro_270101", .prompt = "x"}, "xingchaoyiqing") == Rules{});
+  // Not Seedance 2.0 at all: still sent, checked against 2.0's limits.
+  auto other = choose_model(provider("anyfast"), "vendor-video-x");
+  CHECK_FALSE(other.known);
+  CHECK(other.profile.max_resolution == "1080p");
+  CHECK(other.profile.family.empty());
+  // Known names of the vocabulary carry no note.
+  CHECK(prepare({.model = "seedance-2.0", .prompt = "x"}, provider("ark-intl")).notes.empty());
 }
 
 TEST_CASE("the flat dialect refuses what it cannot carry") {

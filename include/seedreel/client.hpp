@@ -100,6 +100,9 @@ class Client {
   // dropped connections and re-polling once for a fresh URL when it expired.
   // Returns the byte count.
   std::uint64_t download(Task& task, const std::string& out);
+  // Downloads the last frame a task was asked for (return_last_frame) to
+  // `out` atomically, and keeps it only if it reads as a PNG picture.
+  std::uint64_t download_last_frame(const Task& task, const std::string& out);
   void cancel(const std::string& id);
   // Whether the dialect can list tasks (Ark only).
   bool can_list() const noexcept;

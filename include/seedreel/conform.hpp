@@ -3,6 +3,12 @@
 // smallest change that passes preflight, and say what changed. Inputs are
 // never modified; every output is written atomically into an output folder,
 // then re-probed and re-checked.
+//
+//   seedreel::ConformOptions o;
+//   o.outdir = "conformed";
+//   for (const auto& outcome : seedreel::conform({{"photo.heic", seedreel::Role::first_frame}}, o))
+//     if (const auto* c = std::get_if<seedreel::Conformed>(&outcome))
+//       std::printf("%s -> %s (%s)\n", c->input.c_str(), c->output.c_str(), seedreel::to_string(c->action));
 #include <array>
 #include <cstdint>
 #include <optional>
@@ -94,7 +100,7 @@ struct ConformInput {
 using ConformOutcome = std::variant<Conformed, Error>;
 
 // Conforms every file; one that cannot be read or written is an Error in its
-// slot and the others go on. Throws Error(usage) for bad options and Error(io)
+// slot and the others go on. Throws Error(invalid_argument) for bad options and Error(io)
 // when the output folder cannot be created or written. Ctrl-C: Error(cancelled).
 std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, const ConformOptions& options);
 
@@ -103,6 +109,23 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
 // unchanged. Shares never drop below `each.min` while the files allow it.
 std::vector<double> share_duration(const std::vector<double>& durations, double total, Range each,
                                    TotalBudget policy);
+
+struct Request;
+struct Provider;
+// A request's local files that fail their own rules, conformed into
+// `options.outdir` with the request pointed at the copies (and `local`, the
+// probe of each media item, at the copies' probes). The model, and with a
+// fixed ratio and a resolution the exact frame size, come from the request;
+// fit, padding and the folder from `options`. A local video is left alone
+// when it cannot be sent anyway (`can_publish` false: nowhere to upload it).
+// A file conform cannot fix stays as it is (validation then names its rules);
+// one it cannot read or write is an Error in `errors`, and the rest go on.
+struct RequestConform {
+  std::vector<Conformed> done;
+  std::vector<Error> errors;
+};
+RequestConform conform_request(Request& request, std::vector<std::optional<MediaInfo>>& local, const Provider& provider,
+                               ConformOptions options, bool can_publish);
 
 // Geometry helpers, exposed for tests and the benchmark.
 struct Size {

@@ -53,7 +53,12 @@ struct GenerateResult {
   std::int64_t entry = 0;          // the journal entry
   std::int64_t adopted_entry = 0;  // the journal entry taken over (0: a new task was created)
   std::string reconciled;          // how an earlier lost create was settled ("" when none was)
+  std::string last_frame;          // where the provider's last frame was saved ("" when none was asked for or saved)
 };
+
+// Where a task's own last frame (return_last_frame) is saved: beside the
+// video, OUT.mp4 -> OUT.last-frame.png.
+std::string last_frame_path_for(const std::string& video_output);
 
 // Error(io) unless `output` can take the video once it is paid for: not a
 // folder, in a folder that exists and where a new file can be made (tried

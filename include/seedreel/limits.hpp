@@ -50,6 +50,8 @@ struct MediaLimits {
   int default_duration = 5;
   int output_fps = 24;
   Range execution_expires_after{3600, 259200};  // Ark flex: seconds a task may wait to run
+  Range output_frames{29, 289};                 // Ark frames: 25 + 4n within this range
+  std::size_t max_safety_identifier = 64;       // Ark safety_identifier, characters
 };
 
 const MediaLimits& media_limits();
@@ -79,16 +81,35 @@ const ReadCaps& read_caps();
 const ReadCaps& read_caps_in_force();
 void set_read_caps(const ReadCaps& caps);
 
-// A model as a provider names it, with what differs per model.
+// A model as a provider names it, with what differs per model, and the
+// family it belongs to in seedreel's own vocabulary (below).
 struct ModelLimits {
   std::string_view name;
   std::string_view max_resolution;       // "1080p" or "720p"
   bool requires_reference_video = false;  // xingchaoyiqing seedance_2_0 / _fast
+  std::string_view family;               // e.g. "seedance-2.0-fast"
 };
 
 std::span<const ModelLimits> models();
 const ModelLimits* find_model(std::string_view name);
 inline constexpr std::string_view default_model = "seedance-2.0";
+
+// One model vocabulary for every provider: seedance-2.0, seedance-2.0-fast,
+// seedance-2.0-mini, seedance-2.0-pro and seedance-2.0-fast-pro. Each
+// provider's own ids (table above) name the family they belong to.
+std::span<const std::string_view> model_families();
+bool is_model_family(std::string_view name);
+
+// The limits of any model id: the table's entry when it has one, else judged
+// by the name (providers add dated ids without notice): "fast" and "mini"
+// stop at 720p, a flat-dialect id (seedance_2_0...) without "pro" needs a
+// reference video. `name` in the result views the argument. `known` says
+// which; `family` is "" when the name does not read as Seedance 2.0.
+struct JudgedModel {
+  ModelLimits limits;
+  bool known = false;
+};
+JudgedModel judge_model(std::string_view name);
 
 // Output resolutions and ratios the API accepts, in the seeds' order.
 std::span<const std::string_view> resolutions();

@@ -23,6 +23,7 @@ struct ModelProfile {
   std::string name;
   std::string max_resolution = "1080p";
   bool requires_reference_video = false;
+  std::string family;  // in seedreel's vocabulary (limits.hpp), "" when unknown
 };
 
 struct Provider {
@@ -41,6 +42,7 @@ struct Provider {
   bool data_uris = true;     // takes base64 data URIs for images and audio
   // Optional request parameters the dialect can carry:
   // resolution ratio duration generate_audio watermark web_search seed return_last_frame
+  // service_tier execution_expires_after callback_url camera_fixed frames safety_identifier
   std::vector<std::string> params;
 
   const ModelProfile* find_model(std::string_view model) const;
@@ -50,6 +52,24 @@ struct Provider {
 };
 
 std::span<const Provider> builtin_providers();
+
+// The model a request names, as this provider will receive it. One
+// vocabulary works everywhere: seedance-2.0 goes to Ark International as
+// dreamina-seedance-2-0-260128, to xingchaoyiqing as seedance_2_0, and so on.
+// A provider's own id goes as it is; another provider's id of a family this
+// one offers is translated (with a note); an id no table knows passes
+// through (with a note) and is checked against its family's limits, judged
+// by its name. Only what is known to be wrong is refused: a family, or a
+// known id, that this provider does not offer.
+struct ModelChoice {
+  std::string requested;  // as asked; "" = the provider's default
+  std::string id;         // what the body carries
+  ModelProfile profile;   // the limits the request is checked against
+  bool known = true;      // false: not in any table, passed through
+  std::string note;       // a warning to show ("" when none)
+  std::string refusal;    // why it cannot go to this provider ("" when it can)
+};
+ModelChoice choose_model(const Provider& provider, std::string_view requested);
 
 // User profiles: a JSON array (or {"providers": [...]}) of objects with
 // name, dialect, base_url and optionally every other Provider field; unset

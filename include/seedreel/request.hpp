@@ -48,12 +48,21 @@ struct Request {
   // "" = not sent (the provider's default tier).
   std::string service_tier;
   std::optional<int> execution_expires_after;  // Ark, seconds a task may wait before it expires
+  // Ark's other fields (its task API; the gateways' seeds do not list them):
+  std::string callback_url;           // "" = not sent; told of each status change
+  std::optional<bool> camera_fixed;   // hold the camera still
+  std::optional<int> frames;          // the length in frames instead of seconds: 29-289, 25 + 4n
+  std::string safety_identifier;      // "" = not sent; a stable id of the end user (no personal data)
+  // Any other body fields, as a JSON object merged into the body ("" = none).
+  // It may not set a field seedreel writes itself (model, content, ...).
+  std::string extra;
 };
 
 // The mode the media roles put the request in (before validation).
 Mode infer_mode(const Request& request);
 
-// The model name the request goes out with: its own, else the provider's default.
+// The model id the request goes out with: its own (or the provider's default),
+// in the provider's own words (choose_model in provider.hpp).
 std::string effective_model(const Request& request, const Provider& provider);
 
 // Probes every local media item (nullopt for URLs, data URIs, assets).
@@ -78,6 +87,7 @@ nlohmann::json build_body(const Request& request, const Provider& provider,
 struct PreparedRequest {
   std::vector<std::optional<MediaInfo>> local;
   std::vector<Finding> findings;
+  std::vector<std::string> notes;  // warnings that do not stop the request (a model passed through)
   std::string body;  // serialised JSON, exactly what is sent
 };
 PreparedRequest prepare(const Request& request, const Provider& provider);

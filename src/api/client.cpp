@@ -354,6 +354,57 @@ std::uint64_t Client::download(Task& task, const std::string& out) {
   return progress.have;
 }
 
+std::uint64_t Client::download_last_frame(const Task& task, const std::string& out) {
+  if (task.last_frame_url.empty()) throw Error(ErrorKind::failed, task.id, "the task gave no last frame");
+  const std::string subject = http::redact_url(task.last_frame_url);
+  AtomicFile target(out);
+  UniqueFile file(std::fopen(target.temp_path().c_str(), "wb"));
+  if (!file) throw Error(ErrorKind::io, out, "cannot create the last frame's file");
+  http::DownloadProgress progress;
+  for (int attempt = 1;; ++attempt) {
+    throw_if_interrupted(out);
+    ++impl_->stats.requests;
+    long status = 0;
+    std::string why;
+    try {
+      status = http::download(task.last_frame_url, file.get(), progress, impl_->limits());
+    } catch (const http::TooLarge& e) {
+      throw Error(ErrorKind::api, subject, fmt::format("{}; refused, nothing was saved", e.what()));
+    } catch (const http::WriteFailed& e) {
+      throw Error(ErrorKind::io, out, fmt::format("{}; nothing was saved", e.what()));
+    } catch (const http::TransportError& e) {
+      why = impl_->redact(e.what());
+    }
+    if (why.empty() && (status == 200 || status == 206) && (!progress.total || progress.have == progress.total)) break;
+    if (why.empty() && status != 200 && status != 206 && status != 429 && status < 500)
+      throw Error(ErrorKind::api, subject, fmt::format("HTTP {} while downloading the last frame", status));
+    if (attempt >= impl_->opt.max_attempts)
+      throw Error(ErrorKind::network, subject,
+                  fmt::format("the last frame's download failed: {} (gave up after {} attempts)",
+                              why.empty() ? fmt::format("HTTP {}", status) : why, attempt));
+    // Small enough to fetch again whole rather than resume.
+    if (std::fseek(file.get(), 0, SEEK_SET) != 0 || ftruncate(fileno(file.get()), 0) != 0)
+      throw Error(ErrorKind::io, out, "cannot rewind the partial download");
+    progress = {};
+    ++impl_->stats.retries;
+    nap(impl_->backoff(attempt, std::nullopt) / 4, out);
+  }
+  if (std::fflush(file.get()) != 0) throw Error(ErrorKind::io, out, "cannot write the last frame's file");
+  file.reset();
+  // Only a picture is saved under a picture's name.
+  MediaInfo info;
+  try {
+    info = probe(target.temp_path());
+  } catch (const Error& e) {
+    throw Error(ErrorKind::api, subject, fmt::format("the last frame is not a picture: {}", e.reason()));
+  }
+  if (info.kind != MediaKind::image || info.format != "png")
+    throw Error(ErrorKind::api, subject,
+                fmt::format("the last frame is not a PNG picture: it reads as {} ({})", to_string(info.kind), info.format));
+  target.commit();
+  return progress.have;
+}
+
 void Client::cancel(const std::string& id) {
   const auto& p = impl_->provider;
   if (p.cancel_path.empty())

@@ -25,10 +25,24 @@ constexpr std::array<std::pair<Dialect, std::string_view>, 3> kDialects{{
     {Dialect::ark, "ark"},
 }};
 
+// A model's profile from the limits table, or judged by its name when the table does not know it.
 ModelProfile model_from_limits(std::string_view name) {
-  const ModelLimits* m = find_model(name);
-  // Built-in profiles only name models the limits table has.
-  return {std::string(name), std::string(m ? m->max_resolution : "1080p"), m && m->requires_reference_video};
+  ModelLimits m = judge_model(name).limits;
+  return {std::string(name), std::string(m.max_resolution), m.requires_reference_video, std::string(m.family)};
+}
+
+// What a request is told about an id no table knows.
+std::string pass_through_note(const ModelLimits& judged) {
+  return fmt::format("model '{}' is not in seedreel's tables: sent as it is, checked as {} ({} at most{})", judged.name,
+                     judged.family.empty() ? std::string_view("Seedance 2.0") : judged.family, judged.max_resolution,
+                     judged.requires_reference_video ? ", needs a reference video" : "");
+}
+
+std::string offered(const Provider& p) {
+  std::vector<std::string> names;
+  for (const auto& m : p.models)
+    names.push_back(m.family.empty() || m.family == m.name ? m.name : fmt::format("{} ({})", m.family, m.name));
+  return fmt::format("{}", fmt::join(names, ", "));
 }
 
 // What a profile of each dialect looks like before naming a host.
@@ -60,7 +74,7 @@ Provider dialect_template(Dialect d) {
       p.cancel_path = "/contents/generations/tasks/{id}";
       p.poll_interval = 10;
       p.params = {"resolution", "ratio", "duration", "generate_audio", "watermark", "web_search", "seed", "return_last_frame",
-                  "service_tier", "execution_expires_after"};
+                  "service_tier", "execution_expires_after", "callback_url", "camera_fixed", "frames", "safety_identifier"};
       break;
   }
   return p;
@@ -193,6 +207,53 @@ std::string Provider::url(std::string_view path, std::string_view id) const {
 }
 
 std::span<const Provider> builtin_providers() { return kBuiltins; }
+
+ModelChoice choose_model(const Provider& provider, std::string_view requested) {
+  ModelChoice c;
+  c.requested = std::string(requested);
+  std::string_view want = requested.empty() ? std::string_view(provider.default_model) : requested;
+  auto take = [&](const ModelProfile& m) {
+    c.id = m.name;
+    c.profile = m;
+    return c;
+  };
+  if (const ModelProfile* own = provider.find_model(want)) return take(*own);
+  JudgedModel judged = judge_model(want);
+  bool family_name = is_model_family(want);
+  std::string_view family = family_name ? want : judged.known ? judged.limits.family : std::string_view{};
+  if (provider.models.empty()) {
+    // A profile that lists no models takes any name; the tables only judge it.
+    take(model_from_limits(want));
+    c.known = judged.known || family_name;
+    if (!c.known) c.note = pass_through_note(judged.limits);
+    return c;
+  }
+  if (!family.empty()) {
+    for (const auto& m : provider.models)
+      if (m.family == family) {
+        take(m);
+        if (!family_name)
+          c.note = fmt::format("'{}' is another provider's id for {}; {} takes it as '{}'", want, family, provider.name, m.name);
+        return c;
+      }
+    c.id = std::string(want);
+    c.profile = model_from_limits(want);
+    c.refusal = fmt::format("{} does not offer {}; it offers {}", provider.name,
+                            family_name ? std::string(want) : fmt::format("'{}' ({})", want, family), offered(provider));
+    return c;
+  }
+  if (judged.known) {
+    // A known id with no family of this vocabulary (none today) is another provider's.
+    c.id = std::string(want);
+    c.profile = model_from_limits(want);
+    c.refusal = fmt::format("{} does not offer model '{}'; it offers {}", provider.name, want, offered(provider));
+    return c;
+  }
+  take(model_from_limits(want));
+  c.known = false;
+  c.note = pass_through_note(judged.limits);
+  return c;
+}
 
 std::vector<Provider> load_provider_file(const std::string& path) {
   std::ifstream in(path);

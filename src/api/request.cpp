@@ -162,12 +162,45 @@ std::string wire_source(const MediaItem& item, const std::optional<MediaInfo>& i
   return "data:" + mime_of(*info) + ";base64," + base64_encode(read_file(item.source));
 }
 
+std::string offered_models(const Provider& p) {
+  std::vector<std::string> names;
+  for (const auto& m : p.models) names.push_back(m.name);
+  return fmt::format("{}", fmt::join(names, ", "));
+}
+
 struct Collector {
   std::vector<Finding>& out;
   void add(std::string rule, std::string path, std::string actual, std::string allowed, std::string message) {
     out.push_back({std::move(rule), std::move(path), std::move(actual), std::move(allowed), std::move(message)});
   }
 };
+
+// Fields the body builder writes itself, in any dialect: --extra may add
+// fields, never replace one of these (that would bypass validation).
+constexpr std::array<std::string_view, 25> kBuiltFields{
+    "model", "content", "prompt", "resolution", "ratio", "aspect_ratio", "duration", "generate_audio", "generateAudio",
+    "watermark", "tools", "seed", "return_last_frame", "service_tier", "execution_expires_after", "callback_url",
+    "camera_fixed", "frames", "safety_identifier", "first_image", "last_image", "referenceImages", "referenceVideos",
+    "referenceAudios", "web_search"};
+
+std::optional<nlohmann::json> parse_extra(const std::string& text) {
+  auto j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return std::nullopt;
+  return j;
+}
+
+void check_extra(Collector& c, const Request& r, const Provider&) {
+  if (r.extra.empty()) return;
+  auto j = parse_extra(r.extra);
+  if (!j) {
+    c.add("request.extra", "", r.extra.substr(0, 64), "a JSON object", "the extra fields must be one JSON object");
+    return;
+  }
+  for (const auto& [key, value] : j->items())
+    if (std::find(kBuiltFields.begin(), kBuiltFields.end(), key) != kBuiltFields.end())
+      c.add("request.extra", "", key, "a field seedreel does not write",
+            fmt::format("'{}' is set from its own option, where it is checked; it cannot come in the extra fields", key));
+}
 
 void check_params(Collector& c, const Request& r, const Provider& p, const ModelProfile& model, const Counts& n) {
   const auto& L = media_limits();
@@ -186,6 +219,28 @@ void check_params(Collector& c, const Request& r, const Provider& p, const Model
   not_carried("return_last_frame", r.return_last_frame, "--return-last-frame");
   not_carried("service_tier", !r.service_tier.empty(), "--tier");
   not_carried("execution_expires_after", r.execution_expires_after.has_value(), "--expires-after");
+  not_carried("callback_url", !r.callback_url.empty(), "--callback-url");
+  not_carried("camera_fixed", r.camera_fixed.has_value(), "--camera-fixed");
+  not_carried("frames", r.frames.has_value(), "--frames");
+  not_carried("safety_identifier", !r.safety_identifier.empty(), "--safety-identifier");
+  if (!r.callback_url.empty() && !starts_with_icase(r.callback_url, "http://") && !starts_with_icase(r.callback_url, "https://"))
+    c.add("request.callback_url", "", r.callback_url.substr(0, 64), "an http(s) URL", "the callback must be an http(s) URL");
+  if (!r.callback_url.empty() && !valid_utf8(r.callback_url))
+    c.add("request.callback_url", "", "invalid UTF-8", "UTF-8 text", "the callback URL is not valid UTF-8");
+  const Range& frames = L.output_frames;
+  if (r.frames && (!frames.contains(*r.frames) || (*r.frames - 25) % 4 != 0))
+    c.add("request.frames", "", std::to_string(*r.frames), fmt::format("{:.0f}-{:.0f}, 25 + 4n", frames.min, frames.max),
+          "a frame count must be 25 + 4n, from 29 to 289");
+  if (r.frames && r.duration)
+    c.add("request.frames", "", fmt::format("{} frames and {} s", *r.frames, *r.duration), "one of them",
+          "frames and duration both set the length; give one");
+  if (!r.safety_identifier.empty() &&
+      (r.safety_identifier.size() > L.max_safety_identifier ||
+       !std::all_of(r.safety_identifier.begin(), r.safety_identifier.end(), [](char ch) { return ch > 0x20 && ch < 0x7f; })))
+    c.add("request.safety_identifier", "", fmt::format("{} bytes", r.safety_identifier.size()),
+          fmt::format("1-{} printable ASCII characters", L.max_safety_identifier),
+          "a safety identifier is a short opaque id (hash it if it holds personal data)");
+  check_extra(c, r, p);
   if (!r.service_tier.empty() && r.service_tier != "default" && r.service_tier != "flex")
     c.add("request.service_tier", "", r.service_tier, "default, flex", "unknown service tier");
   const Range& wait = L.execution_expires_after;
@@ -211,7 +266,7 @@ void check_params(Collector& c, const Request& r, const Provider& p, const Model
           "web search works only for text-to-video (no media)");
   if (model.requires_reference_video && n.videos == 0)
     c.add("model.reference_video", "", "0 reference videos", "≥ 1",
-          fmt::format("{} needs at least one reference video (or pick a *_pro model)", model.name));
+          fmt::format("{} needs at least one reference video (or pick seedance-2.0-pro or seedance-2.0-fast-pro)", model.name));
 }
 
 void check_prompt(Collector& c, const Request& r, const Provider& p, Mode mode, const Counts& n) {
@@ -412,7 +467,7 @@ Mode infer_mode(const Request& request) {
 }
 
 std::string effective_model(const Request& request, const Provider& provider) {
-  return request.model.empty() ? provider.default_model : request.model;
+  return choose_model(provider, request.model).id;
 }
 
 std::vector<std::optional<MediaInfo>> probe_local_media(const Request& request) {
@@ -430,30 +485,14 @@ std::vector<Finding> validate(const Request& request, const Provider& provider,
   Counts n = count(request);
   Mode mode = infer_mode(request);
 
-  std::string model_name = effective_model(request, provider);
-  ModelProfile fallback;
-  const ModelProfile* model = provider.find_model(model_name);
-  if (!model && provider.models.empty()) {
-    if (const auto* known = find_model(model_name)) {
-      fallback = {std::string(known->name), std::string(known->max_resolution), known->requires_reference_video};
-      model = &fallback;
-    }
-  }
-  if (!model) {
-    std::vector<std::string> names;
-    if (provider.models.empty())
-      for (const auto& m : models()) names.emplace_back(m.name);
-    else
-      for (const auto& m : provider.models) names.push_back(m.name);
-    c.add("model.unknown", "", model_name.empty() ? "(none)" : model_name, fmt::format("{}", fmt::join(names, ", ")),
-          fmt::format("{} does not offer model '{}'", provider.name, model_name));
-    fallback = {model_name, "1080p", false};
-    model = &fallback;
-  }
+  ModelChoice model = choose_model(provider, request.model);
+  if (!model.refusal.empty())
+    c.add("model.unknown", "", model.requested.empty() ? provider.default_model : model.requested, offered_models(provider),
+          model.refusal);
 
   check_prompt(c, request, provider, mode, n);
   check_media(c, request, provider, local, n);
-  check_params(c, request, provider, *model, n);
+  check_params(c, request, provider, model.profile, n);
   return out;
 }
 
@@ -478,6 +517,14 @@ nlohmann::json build_body(const Request& request, const Provider& provider,
     if (request.return_last_frame) body["return_last_frame"] = true;
     if (!request.service_tier.empty()) body["service_tier"] = request.service_tier;
     if (request.execution_expires_after) body["execution_expires_after"] = *request.execution_expires_after;
+    if (!request.callback_url.empty()) body["callback_url"] = request.callback_url;
+    if (request.camera_fixed) body["camera_fixed"] = *request.camera_fixed;
+    if (request.frames) body["frames"] = *request.frames;
+    if (!request.safety_identifier.empty()) body["safety_identifier"] = request.safety_identifier;
+  }
+  if (!request.extra.empty()) {
+    const nlohmann::json extra = nlohmann::json::parse(request.extra);  // validate() proved it one object
+    for (const auto& [key, value] : extra.items()) body[key] = value;
   }
   return body;
 }
@@ -486,6 +533,7 @@ PreparedRequest prepare(const Request& request, const Provider& provider) {
   PreparedRequest p;
   p.local = probe_local_media(request);
   p.findings = validate(request, provider, p.local);
+  if (auto note = choose_model(provider, request.model).note; !note.empty()) p.notes.push_back(std::move(note));
   if (!p.findings.empty()) return p;
   p.body = build_body(request, provider, p.local).dump();
   const auto& L = media_limits();

@@ -255,8 +255,8 @@ std::string advice_for(const std::string& code) {
                                     : fmt::format("the provider rejected the parameter '{}'; fix it and submit again", code.substr(dot + 1));
   }
   if (code.find("PrivacyInformation") != std::string::npos)
-    return "an input shows a real person's face; real people must go through the asset library "
-           "(`seedreel asset create`) and be passed as asset://ID";
+    return "an input shows a real person's face; this is never retried. Real people must go through the provider's "
+           "asset library (`seedreel asset create`, then asset://ID) or its face verification (real-person authorisation)";
   if (code == "OutputAudioSensitiveContentDetected")
     return "the generated audio was flagged by moderation; submit again with --no-audio, or pass --retry-without-audio to do it automatically";
   if (code.find("SensitiveContentDetected") != std::string::npos)

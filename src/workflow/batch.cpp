@@ -70,39 +70,16 @@ std::string one_line(const Error& e) { return e.subject().empty() ? e.reason() :
 
 // Conforms, into `dir`, every local file that fails its own rules, and points
 // the request at the copies. Problems are returned, not thrown.
-// `local`: the probe of each local file (same order as the media); a
-// conformed file's entry becomes its output's probe, which conform made.
 std::vector<Conformed> conform_failing(BatchJob& job, const Provider& provider, const std::string& dir,
                                        std::vector<std::optional<MediaInfo>>& local, std::vector<BatchProblem>& problems,
                                        bool can_publish) {
-  std::vector<Conformed> done;
-  Request& r = job.request;
   ConformOptions co;
   co.outdir = dir;
-  co.model = effective_model(r, provider);
   co.fit = job.fit;
   co.force = true;  // the work folder is ours; a rerun replaces its own copies
-  // With an exact ratio and resolution, a conformed first/last frame gets the exact output size.
-  if (!r.ratio.empty() && r.ratio != "adaptive" && !r.resolution.empty()) {
-    co.ratio = r.ratio;
-    co.resolution = r.resolution;
-  }
-  for (std::size_t i = 0; i < r.media.size(); ++i) {
-    if (!local[i] || check_file(*local[i], r.media[i].role).empty()) continue;
-    // Without an upload target a local video cannot be sent at all; validation says so.
-    if (local[i]->kind == MediaKind::video && !can_publish) continue;
-    auto outcome = conform({{r.media[i].source, r.media[i].role}}, co);
-    if (auto* err = std::get_if<Error>(&outcome.front())) {
-      problems.push_back({job.line, "conform", one_line(*err)});
-      continue;
-    }
-    auto& c = std::get<Conformed>(outcome.front());
-    if (!c.ok()) continue;  // still failing: validation lists the rules
-    r.media[i].source = c.output;
-    local[i] = c.info;
-    done.push_back(std::move(c));
-  }
-  return done;
+  auto conformed = conform_request(job.request, local, provider, co, can_publish);
+  for (const auto& err : conformed.errors) problems.push_back({job.line, "conform", one_line(err)});
+  return std::move(conformed.done);
 }
 
 // The folder that exists nearest to `folder` (itself when it exists).

@@ -40,7 +40,7 @@ bool in_shard(int line, const Shard& shard) noexcept { return (line - 1) % shard
 
 namespace {
 
-enum class Type { string, strings, integer, integer64, boolean };
+enum class Type { string, strings, integer, integer64, boolean, object };
 
 const std::map<std::string, Type, std::less<>>& known_keys() {
   static const std::map<std::string, Type, std::less<>> keys{
@@ -52,6 +52,8 @@ const std::map<std::string, Type, std::less<>>& known_keys() {
       {"model", Type::string},         {"provider", Type::string},     {"output", Type::string},
       {"retry_without_audio", Type::boolean}, {"conform", Type::boolean}, {"fit", Type::string},
       {"service_tier", Type::string},  {"execution_expires_after", Type::integer},
+      {"callback_url", Type::string},  {"camera_fixed", Type::boolean}, {"frames", Type::integer},
+      {"safety_identifier", Type::string}, {"extra", Type::object},
   };
   return keys;
 }
@@ -63,6 +65,7 @@ const char* type_word(Type t) {
     case Type::integer:
     case Type::integer64: return "an integer";
     case Type::boolean: return "true or false";
+    case Type::object: return "a JSON object";
   }
   return "";
 }
@@ -78,6 +81,7 @@ bool has_type(const json& v, Type t) {
     case Type::integer:
     case Type::integer64: return v.is_number_integer();
     case Type::boolean: return v.is_boolean();
+    case Type::object: return v.is_object();
   }
   return false;
 }
@@ -195,6 +199,11 @@ BatchFile read_batch(const std::string& path) {
     r.return_last_frame = j.value("return_last_frame", false);
     r.service_tier = j.value("service_tier", "");
     if (j.contains("execution_expires_after")) r.execution_expires_after = j["execution_expires_after"].get<int>();
+    r.callback_url = j.value("callback_url", "");
+    if (j.contains("camera_fixed")) r.camera_fixed = j["camera_fixed"].get<bool>();
+    if (j.contains("frames")) r.frames = j["frames"].get<int>();
+    r.safety_identifier = j.value("safety_identifier", "");
+    if (j.contains("extra")) r.extra = j["extra"].dump();
     job.provider = j.value("provider", "");
     job.conform = j.value("conform", true);
     job.retry_without_audio = j.value("retry_without_audio", false);

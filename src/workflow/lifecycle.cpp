@@ -296,9 +296,25 @@ GenerateResult TaskLifecycle::run(JournalEntry e, bool finish) {
     throw resumable(err);
   }
   transition(e, TaskState::downloaded, "", task.usage);
+  // The video is what was paid for; a last frame that cannot be fetched is told, not fatal.
+  if (!task.last_frame_url.empty()) {
+    std::string frame = last_frame_path_for(e.output);
+    try {
+      client_.download_last_frame(task, frame);
+      result.last_frame = frame;
+    } catch (const Error& err) {
+      if (err.kind() == ErrorKind::cancelled) throw;
+      if (on_notice) on_notice(fmt::format("the last frame was not saved: {}", err.reason()));
+    }
+  }
   if (finish) transition(e, TaskState::done);
   result.task = task;
   return result;
+}
+
+std::string last_frame_path_for(const std::string& video_output) {
+  fs::path p(video_output);
+  return (p.parent_path() / (p.stem().string() + ".last-frame.png")).string();
 }
 
 GenerateResult TaskLifecycle::finish(JournalEntry e, bool finish) {

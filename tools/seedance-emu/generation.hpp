@@ -21,6 +21,9 @@ struct Generation {
   std::int64_t seed = -1;
   std::string service_tier = "default";
   int execution_expires_after = 172800;  // seconds (Ark: 3600-259200)
+  bool camera_fixed = false;
+  int frames = 0;                 // Ark: the length in frames (0: by duration); rendered as whole seconds
+  std::string safety_identifier;
   std::string mode;  // text_to_video, first_frame, first_last_frame, reference
   std::optional<Picture> first_frame;
   std::optional<Picture> last_frame;

@@ -44,6 +44,25 @@ int optional_expiry(const nlohmann::json& body, int fallback) {
   return int(v);
 }
 
+// Ark's camera_fixed, frames (which sets the length instead of duration) and safety_identifier.
+void check_ark_fields(const nlohmann::json& body, Generation& g) {
+  g.camera_fixed = rules::optional_bool(body, "camera_fixed", false);
+  if (auto it = body.find("frames"); it != body.end() && !it->is_null()) {
+    if (!it->is_number_integer()) invalid("frames", "must be an integer");
+    bool huge = it->is_number_unsigned() && it->get<std::uint64_t>() > 289;
+    auto f = huge ? 0 : it->get<std::int64_t>();
+    if (huge || f < 29 || f > 289 || (f - 25) % 4 != 0)
+      invalid("frames", "must be 25 + 4n, from 29 to 289, got " + it->dump());
+    g.frames = int(f);
+    g.duration = (g.frames + 23) / 24;
+  }
+  if (auto it = body.find("safety_identifier"); it != body.end() && !it->is_null()) {
+    if (!it->is_string() || it->get_ref<const std::string&>().empty() || it->get_ref<const std::string&>().size() > 64)
+      invalid("safety_identifier", "must be a string of 1-64 characters");
+    g.safety_identifier = it->get<std::string>();
+  }
+}
+
 void check_tools(const nlohmann::json& body, Generation& g) {
   auto it = body.find("tools");
   if (it == body.end() || it->is_null()) return;
@@ -63,7 +82,8 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   Generation g;
   g.model = d == Dialect::ark
                 ? rules::required_model(body, {"doubao-seedance-2-0-260128", "doubao-seedance-2-0-fast-260128",
-                                               "dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"})
+                                               "dreamina-seedance-2-0-260128", "dreamina-seedance-2-0-fast-260128"},
+                                         true)
                 : rules::required_model(body, {"seedance", "seedance-2.0", "seedance-2.0-mini"});
 
   auto content_it = body.find("content");
@@ -166,6 +186,7 @@ Generation validate_content_request(const nlohmann::json& body, Dialect d, const
   g.execution_expires_after = optional_expiry(body, g.execution_expires_after);
   if (auto cb = body.find("callback_url"); cb != body.end() && !cb->is_null())
     if (!cb->is_string() || !is_http_url(cb->get<std::string>())) invalid("callback_url", "must be an http(s) URL");
+  if (d == Dialect::ark) check_ark_fields(body, g);
   resolve_output_size(g);
   return g;
 }

@@ -204,7 +204,17 @@ bool is_ratio(const std::string& s) {
 
 bool is_resolution(const std::string& s) { return seedreel::resolution_rank(s) >= 0; }
 
-std::string required_model(const nlohmann::json& body, std::initializer_list<const char*> names) {
+namespace {
+// "…-260128" -> "…": the part before a trailing six-digit date.
+std::string_view undated(std::string_view id) {
+  if (id.size() < 8 || id[id.size() - 7] != '-') return {};
+  for (char ch : id.substr(id.size() - 6))
+    if (ch < '0' || ch > '9') return {};
+  return id.substr(0, id.size() - 7);
+}
+}  // namespace
+
+std::string required_model(const nlohmann::json& body, std::initializer_list<const char*> names, bool other_dates) {
   auto it = body.find("model");
   if (it == body.end() || it->is_null()) missing("model");
   std::string list;
@@ -213,6 +223,10 @@ std::string required_model(const nlohmann::json& body, std::initializer_list<con
   const auto& model = it->get_ref<const std::string&>();
   for (const char* n : names)
     if (model == n) return model;
+  // Ark publishes new dated ids of a model without notice.
+  if (other_dates && !undated(model).empty())
+    for (const char* n : names)
+      if (undated(n) == undated(model)) return model;
   throw ApiError{404, "InvalidEndpointOrModel.NotFound",
                  "The parameter `model` specified in the request is not valid: model " + model +
                      " does not exist or you do not have access to it; supported: " + list,
@@ -220,10 +234,9 @@ std::string required_model(const nlohmann::json& body, std::initializer_list<con
 }
 
 void check_model_resolution(const std::string& model, const std::string& resolution) {
-  const auto* limits = seedreel::find_model(model);
-  if (limits && seedreel::resolution_rank(resolution) > seedreel::resolution_rank(limits->max_resolution))
-    invalid("resolution",
-            "model " + model + " supports up to " + std::string(limits->max_resolution) + ", got " + resolution);
+  const auto limits = seedreel::judge_model(model).limits;
+  if (seedreel::resolution_rank(resolution) > seedreel::resolution_rank(limits.max_resolution))
+    invalid("resolution", "model " + model + " supports up to " + std::string(limits.max_resolution) + ", got " + resolution);
 }
 
 }  // namespace rules

@@ -36,7 +36,8 @@ bool is_ratio(const std::string& s);
 bool is_resolution(const std::string& s);
 
 // The model must be one of `names`; returns it.
-std::string required_model(const nlohmann::json& body, std::initializer_list<const char*> names);
+// The body's model, one of `names` (or, with other_dates, one of them under another trailing -YYMMDD date).
+std::string required_model(const nlohmann::json& body, std::initializer_list<const char*> names, bool other_dates = false);
 // Resolution above the model's cap (Mini and fast stop at 720p) is InvalidParameter.
 void check_model_resolution(const std::string& model, const std::string& resolution);
 

@@ -20,6 +20,7 @@ void add_workflow_flags(CLI::App& sub, WorkflowFlags& f) {
   sub.add_option("--seed", f.seed, "Random seed (Ark)");
   sub.add_flag("--watermark", f.watermark, "Ask for a watermark");
   sub.add_option("--model", f.model, "Model (default: the provider's)");
+  add_upstream_flags(sub, f.upstream);
   sub.add_flag("--retry-without-audio", f.retry_without_audio,
                "If a clip's audio is refused by moderation, resubmit it once without audio");
   sub.add_option("--parts", f.parts, "Work folder for clips, frames and tails (default: OUT.parts)");
@@ -40,6 +41,7 @@ Request base_request(const WorkflowFlags& f) {
   r.seed = f.seed;
   r.generate_audio = !f.no_audio;
   if (f.watermark) r.watermark = true;
+  apply_upstream_flags(f.upstream, r);
   return r;
 }
 

@@ -11,6 +11,7 @@
 
 #include "api_options.hpp"
 #include "command.hpp"
+#include "request_flags.hpp"
 #include "seedreel/workflow.hpp"
 
 namespace seedreel::cli {
@@ -20,6 +21,7 @@ struct WorkflowFlags {
   std::optional<int> duration;
   std::optional<std::int64_t> seed;
   bool no_audio = false, watermark = false, retry_without_audio = false;
+  UpstreamFlags upstream;
   ApiFlags api;
 };
 

@@ -10,7 +10,7 @@ here=$(dirname "$(readlink -f "$0")")
 out=${1:-build/testdata}
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
-stamp="$out/.fidelity-$(cat "$0" "$here/avi-keyflags.py" | sha1sum | cut -c1-12)"
+stamp="$out/.fidelity-$(cat "$0" "$here/avi-keyflags.py" "$here/conformance/"* | sha1sum | cut -c1-12)"
 [ -f "$stamp" ] && exit 0
 mkdir -p "$out/fidelity"
 cd "$out/fidelity"
@@ -49,6 +49,13 @@ done
 # interlaced (MBAFF), top field first
 ff -f lavfi -i "$(plain 320x240 25 3),tinterlace=interleave_top,fieldorder=tff" -c:v libx264 -preset veryfast \
    -bf 2 -g 25 -flags +ildct+ilme -x264-params interlaced=1:tff=1 fi_h264_mbaff.mp4
+# interlaced field pictures (PAFF), which no encoder in Debian writes: a
+# conformance stream of ITU-T H.264.1 (testdata/conformance), as the raw
+# elementary stream it is, with no timestamps at all. (Remuxed by ffmpeg
+# -c copy into MP4 each field becomes a sample of its own without composition
+# offsets, a file ffmpeg itself then decodes 13 of 15 frames from: not a
+# class of real file, so not a cell.)
+cp "$here/conformance/FRExt2_Panasonic.avc" fi_h264_paff_es.h264
 # periodic intra refresh: no keyframe after the first, recovery points only
 ff -f lavfi -i "$(plain 320x240 25 4)" -c:v libx264 -preset veryfast -bf 0 -intra-refresh 1 -g 25 \
    fi_h264_intra_refresh.mp4

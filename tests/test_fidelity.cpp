@@ -48,6 +48,7 @@ TEST_CASE("the matrix is there: every class of stream was generated") {
   auto names = matrix();
   CHECK(names.size() >= 35);
   for (const char* must : {"fi_h264_444_nonidr.mp4", "fi_h264_high10.mp4", "fi_h264_422.mp4", "fi_h264_mbaff.mp4",
+                           "fi_h264_paff_es.h264",
                            "fi_h264_intra_refresh.mp4", "fi_h264_open_gop.ts", "fi_hevc_cra.mp4",
                            "fi_hevc_main10.mp4", "fi_vp9_altref.webm", "fi_av1.mp4", "fi_xvid_packed.avi",
                            "fi_mjpeg.avi", "fi_prores.mov", "fi_fragmented.mp4", "fi_editlist_negative.mp4",

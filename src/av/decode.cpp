@@ -19,9 +19,16 @@ Decoder::Decoder(const Input& in, int stream_index, int threads) : path_(in.path
   check(avcodec_parameters_to_context(ctx_.get(), stream_->codecpar), ErrorKind::input, path_, "bad codec parameters");
   ctx_->pkt_timebase = stream_->time_base;
   ctx_->thread_count = threads;
+  // FFmpeg's frame threads flag some H.264 field pairs (PAFF) as corrupt
+  // although every pixel decodes the same as with one thread; interlaced
+  // H.264 takes slice threads, so that the flag still means damage.
+  const AVCodecParameters* par = stream_->codecpar;
+  if (par->codec_id == AV_CODEC_ID_H264 && par->field_order != AV_FIELD_PROGRESSIVE && par->field_order != AV_FIELD_UNKNOWN)
+    ctx_->thread_type = FF_THREAD_SLICE;
   ctx_->opaque = damage_.get();
   quiet_logging();  // installs the log hook that counts into damage_
   tick_ = frame_ticks(in, stream_);
+  if (stream_->start_time != AV_NOPTS_VALUE) start_ = stream_->start_time;
   check(avcodec_open2(ctx_.get(), codec, nullptr), ErrorKind::input, path_, "cannot open decoder");
 }
 
@@ -49,8 +56,13 @@ bool Decoder::receive(AVFrame* frame) {
     }
     if (flagged(*frame)) damage_->fetch_add(1, std::memory_order_relaxed);
     frame->pts = frame->best_effort_timestamp != AV_NOPTS_VALUE ? frame->best_effort_timestamp : next_pts_;
-    if (frame->pts != AV_NOPTS_VALUE)
-      next_pts_ = frame->pts + (frame->pkt_duration > 0 ? frame->pkt_duration : tick_);
+    // A stream with no timestamps at all (a raw elementary stream): counted
+    // from its start, as the ffmpeg CLI does. Only from the top of the file:
+    // after a seek, where that frame sits is not known.
+    if (frame->pts == AV_NOPTS_VALUE && !sought_) frame->pts = start_;
+    // Unstamped frames follow each other by their packets' durations, as the
+    // ffmpeg CLI times them (a field pair then counts one field's duration).
+    if (frame->pts != AV_NOPTS_VALUE) next_pts_ = frame->pts + (frame->pkt_duration > 0 ? frame->pkt_duration : tick_);
     return true;
   }
 }
@@ -58,6 +70,7 @@ bool Decoder::receive(AVFrame* frame) {
 void Decoder::flush() {
   avcodec_flush_buffers(ctx_.get());
   next_pts_ = AV_NOPTS_VALUE;
+  sought_ = true;
 }
 
 std::int64_t decode_frames(Input& in, Decoder& dec, const std::function<bool(AVFrame&)>& on_frame) {

@@ -45,6 +45,8 @@ class Decoder {
   CodecContextPtr ctx_;
   std::int64_t next_pts_ = AV_NOPTS_VALUE;  // where the previous frame ends, for frames without a timestamp
   std::int64_t tick_ = 1;                   // one frame at the stream's rate, in its time base
+  std::int64_t start_ = 0;                  // the stream's first timestamp (0 when none is stated)
+  bool sought_ = false;                     // flushed (after a seek) since it was opened
 };
 
 // Reads `in` from its current position, decodes `dec`'s stream and calls

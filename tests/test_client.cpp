@@ -641,6 +641,17 @@ TEST_CASE_FIXTURE(WithEmu, "one model vocabulary: each provider gets its own id,
                   out_file("never.mp4")});
   CHECK(high.status == 1);
   CHECK(contains(high.out, "model.resolution"));
+
+  // batch says it once for the file, with the first line that uses it; the provider gets the id.
+  std::ofstream(kWork + "/dated.jsonl") << json{{"prompt", "a"}, {"model", dated}, {"output", "dated-a.mp4"}}.dump() << "\n"
+                                        << json{{"prompt", "b"}, {"model", dated}, {"output", "dated-b.mp4"}}.dump() << "\n";
+  Run b = cli({"batch", kWork + "/dated.jsonl", "--provider", "ark-intl"});
+  REQUIRE_MESSAGE(b.status == 0, b.err);
+  std::size_t warnings = 0;
+  for (auto at = b.err.find("warning: "); at != std::string::npos; at = b.err.find("warning: ", at + 1)) ++warnings;
+  CHECK(warnings == 1);
+  CHECK(contains(b.err, "line 1: model '" + dated + "'"));
+  CHECK(last_create("/contents/generations/tasks")["body"]["model"] == dated);
 }
 
 TEST_CASE_FIXTURE(WithEmu, "generate conforms a failing local file before sending, says so; --no-conform refuses it") {

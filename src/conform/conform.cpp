@@ -67,8 +67,9 @@ void validate(const ConformOptions& o) {
   if (!o.resolution.empty() && !known(resolutions(), o.resolution))
     throw Error(ErrorKind::usage, "--resolution",
                 fmt::format("unknown resolution '{}' (one of {})", o.resolution, fmt::join(resolutions(), ", ")));
-  const ModelLimits* model = find_model(o.model);
-  if (!model) throw Error(ErrorKind::usage, "--model", "unknown model '" + o.model + "'");
+  // A model no table knows is judged by its name's family (limits.hpp), not refused.
+  const JudgedModel judged = judge_model(o.model);
+  const ModelLimits* model = &judged.limits;
   if (!o.resolution.empty() && resolution_rank(o.resolution) > resolution_rank(model->max_resolution))
     throw Error(ErrorKind::validation, "--resolution",
                 fmt::format("{} stops at {}; {} is not available", model->name, model->max_resolution, o.resolution));

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <filesystem>
+#include <set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -232,6 +233,12 @@ const Registration reg{45, "batch", "Run many generations from a JSON-lines file
 
     BatchFile file = read_batch(o->jobs);
     BatchPlan plan = plan_batch(file, *shard, bo);
+    // Ids no table knows go through; each is said once, with the first line that uses it.
+    std::set<std::string> told;
+    for (const auto& p : plan.jobs)
+      if (p.plan == JobPlan::submit)
+        if (auto note = choose_model(p.provider, p.job.request.model).note; !note.empty() && told.insert(note).second)
+          fmt::print(stderr, "seedreel: warning: line {}: {}\n", p.job.line, note);
     if (!plan.problems.empty()) {
       report_problems(o->jobs, plan.problems);
       if (!o->keep_going) {

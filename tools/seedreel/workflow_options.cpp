@@ -98,6 +98,8 @@ int print_workflow(const WorkflowResult& r, const Provider& provider, const Cont
 
 int run_workflow(const WorkflowFlags& flags, const Context& ctx, const WorkflowRun& run) {
   Provider provider = provider_for(flags.api);
+  // An id no table knows goes through, said once before any clip is paid for.
+  if (auto note = choose_model(provider, flags.model).note; !note.empty()) fmt::print(stderr, "seedreel: warning: {}\n", note);
   auto client = make_client(flags.api, provider, ctx);
   Journal journal(journal_path(flags.api));
   WorkflowResult result = run(*client, workflow_options(flags, journal, ctx));

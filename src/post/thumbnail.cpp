@@ -2,6 +2,7 @@
 // of a window (colour histogram closest to the window's average, the idea of
 // ffmpeg's `thumbnail` filter and ffmpegthumbnailer), skipping black and flat
 // frames that make useless thumbnails.
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <limits>
@@ -114,6 +115,25 @@ double seconds_of(const std::string& path, const TimePoint& at) {
   return at.value * double(end - post::stream_start(st)) * av_q2d(st->time_base);
 }
 
+// The picture at the asked size. A thumbnail smaller than the frame is scaled
+// by swscale straight from the decoded planes (its filter widens with the
+// shrink, as a low-pass must), so no full-size RGB copy is made for libvips
+// to shrink: at 1080p -> 320 px that copy and its resize were most of the work.
+vips::VImage sized_picture(const AVFrame& frame, int rotation, int width, int height) {
+  const bool turned = rotation == 90 || rotation == 270;
+  const int shown_w = turned ? frame.height : frame.width, shown_h = turned ? frame.width : frame.height;
+  const double sx = width > 0 ? double(width) / shown_w : 1e9, sy = height > 0 ? double(height) / shown_h : 1e9;
+  const double scale = std::min(sx, sy);
+  const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(AVPixelFormat(frame.format));
+  const bool alpha = desc && (desc->flags & AV_PIX_FMT_FLAG_ALPHA);
+  if ((width <= 0 && height <= 0) || scale >= 1 || alpha)
+    return post::fit(av::to_image(frame, rotation), width, height);
+  const int w = std::max(1, int(std::lround(shown_w * scale))), h = std::max(1, int(std::lround(shown_h * scale)));
+  av::Scaler scaler(turned ? h : w, turned ? w : h, AV_PIX_FMT_RGB24, SWS_BICUBIC | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT);
+  av::FramePtr small = scaler.convert(frame);
+  return av::to_image(*small, rotation);
+}
+
 }  // namespace
 
 FrameResult thumbnail(const std::string& video, const std::string& out, const ThumbOptions& options) {
@@ -129,7 +149,7 @@ FrameResult thumbnail(const std::string& video, const std::string& out, const Th
   std::optional<post::Grab> key;
   if (!options.exact && !options.smart) key = post::grab_key(video, seconds);
   post::Grab g = key ? std::move(*key) : post::grab_at(video, seconds);
-  vips::VImage picture = post::fit(av::to_image(*g.frame, g.rotation), options.width, options.height);
+  vips::VImage picture = sized_picture(*g.frame, g.rotation, options.width, options.height);
   post::save_image(picture, out, options.save);
   FrameResult r{out, g.time, g.pts, picture.width(), picture.height(), g.rotation, g.full_decode, g.decode_path, g.truncated};
   r.exact = !key;

@@ -4,13 +4,15 @@
 // description of SigV4, so a wrong secret is refused as S3 refuses it
 // (403 SignatureDoesNotMatch), for signed requests and presigned URLs alike.
 //   NODE_PATH=$(npm root -g) node s3rver-sigv4.js DIR PORT BUCKET
-// Key pair: S3RVER / S3RVER (s3rver's own account). Logs one line per request.
+// Key pair: S3RVER / S3RVER (s3rver's own account), or S3RVER / $S3RVER_SECRET
+// (s3rver checks no HMAC, so any secret can stand in for its own). Logs one
+// line per request.
 'use strict';
 const crypto = require('crypto');
 const S3rver = require('s3rver');
 
 const [dir, port, bucket] = process.argv.slice(2);
-const SECRET = 'S3RVER';
+const SECRET = process.env.S3RVER_SECRET || 'S3RVER';
 
 const hmac = (key, text) => crypto.createHmac('sha256', key).update(text).digest();
 const sha256 = (text) => crypto.createHash('sha256').update(text).digest('hex');

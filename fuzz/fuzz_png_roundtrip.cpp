@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "fuzz_support.hpp"
-#include "image/png_write.hpp"
+#include "pixel/png_write.hpp"
 #include "image/vips.hpp"
 #include "seedreel/error.hpp"
 
@@ -31,7 +31,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   while (std::size_t(width) * std::size_t(height) * std::size_t(bands * depth / 8) > cap) height = (height + 1) / 2;
   const std::uint8_t* px = data + 6;
   const std::size_t px_size = size - 6;
-  image::PixelRows rows;
+  pixel::PixelRows rows;
   rows.width = width;
   rows.height = height;
   rows.bands = bands;
@@ -42,7 +42,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t i = 0; i < pixels.size(); ++i) pixels[i] = px[i % px_size];
   rows.data = pixels.data();
 
-  const std::string png = image::encode_png(rows);
+  const std::string png = pixel::encode_png(rows);
   vips::VImage img;
   try {
     img = vips::VImage::new_from_buffer(png.data(), png.size(), "");

@@ -3,36 +3,25 @@
 namespace seedreel {
 
 namespace {
-std::string compose(const std::string& subject, const std::string& reason) {
-  return subject.empty() ? reason : subject + ": " + reason;
+// "subject: option: reason", leaving out what is empty.
+std::string compose(const std::string& subject, const std::string& reason, const std::string& option) {
+  std::string text;
+  for (const std::string* part : {&subject, &option})
+    if (!part->empty()) text += *part + ": ";
+  return text + reason;
 }
 }  // namespace
 
-Error::Error(ErrorKind kind, std::string subject, const std::string& reason)
-    : std::runtime_error(compose(subject, reason)),
+Error::Error(ErrorKind kind, std::string subject, const std::string& reason, std::string option)
+    : std::runtime_error(compose(subject, reason, option)),
       kind_(kind),
       subject_(std::move(subject)),
-      reason_(reason) {}
-
-int exit_status(ErrorKind kind) noexcept {
-  switch (kind) {
-    case ErrorKind::usage: return exit_code::usage;
-    case ErrorKind::validation: return exit_code::rejected;
-    case ErrorKind::input:
-    case ErrorKind::io: return exit_code::bad_input;
-    case ErrorKind::network:
-    case ErrorKind::api:
-    case ErrorKind::timeout: return exit_code::network;
-    case ErrorKind::moderation:
-    case ErrorKind::failed: return exit_code::generation;
-    case ErrorKind::cancelled: return exit_code::interrupted;
-  }
-  return exit_code::bad_input;
-}
+      reason_(reason),
+      option_(std::move(option)) {}
 
 const char* to_string(ErrorKind kind) noexcept {
   switch (kind) {
-    case ErrorKind::usage: return "usage";
+    case ErrorKind::invalid_argument: return "invalid_argument";
     case ErrorKind::validation: return "validation";
     case ErrorKind::input: return "input";
     case ErrorKind::io: return "io";

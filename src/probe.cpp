@@ -68,10 +68,10 @@ MediaInfo probe_image(MediaInfo info) {
   vips::VImage img;
   try {
     // Opening reads the header only; pixels are decoded on demand, never here.
-    img = vips::VImage::new_from_file(info.path.c_str(),
-                                      vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
-  } catch (const vips::VError& e) {
-    const std::string msg = image::vips_message(e);
+    img = image::guarded(ErrorKind::input, info.path, "cannot read " + info.format + " header", [&] {
+      return vips::VImage::new_from_file(info.path.c_str(), vips::VImage::option()->set("access", VIPS_ACCESS_SEQUENTIAL));
+    });
+  } catch (const Error&) {
     // An animated AVIF (or a HEIF sequence) is beyond libvips' HEIF loader,
     // but FFmpeg reads its tracks: conform then takes the first frame.
     if (info.format == "avif" || info.format == "heic" || info.format == "heif") {
@@ -81,7 +81,7 @@ MediaInfo probe_image(MediaInfo info) {
       } catch (const Error&) {
       }
     }
-    throw Error(ErrorKind::input, info.path, "cannot read " + info.format + " header: " + msg);
+    throw;
   }
   ImageProps p;
   const char* loader = nullptr;

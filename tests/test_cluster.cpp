@@ -49,7 +49,7 @@ std::string refusal(std::map<std::string, std::string> vars, std::optional<int> 
   try {
     shard_from_environment(count, env_of(std::move(vars)), "--shard-count");
   } catch (const Error& e) {
-    CHECK(e.kind() == ErrorKind::usage);
+    CHECK(e.kind() == ErrorKind::invalid_argument);
     return e.reason();
   }
   return "";

@@ -601,7 +601,10 @@ TEST_CASE("outputs: never overwritten without --force; an unwritable folder is r
 
 TEST_CASE("usage errors and model limits") {
   CHECK(conform_cli({"cf_img_small_200x150.png"}, {"--fit", "stretch"}).status == 2);
-  CHECK(conform_cli({"cf_img_small_200x150.png"}, {"--ratio", "9:16"}).status == 2);
+  // The library names the option ("ratio"); the CLI says which flag it was.
+  auto alone = conform_cli({"cf_img_small_200x150.png"}, {"--ratio", "9:16"});
+  CHECK(alone.status == 2);
+  CHECK(alone.err.find("seedreel: --ratio: ratio and resolution go together") != std::string::npos);
   CHECK(conform_cli({"cf_img_small_200x150.png"}, {"--pad", "mauve-ish"}).status == 2);
   CHECK(conform_cli({"cf_img_small_200x150.png"}, {"--total-budget", "random"}).status == 2);
   auto mini = conform_cli({"cf_img_small_200x150.png"},
@@ -616,7 +619,34 @@ TEST_CASE("images: --max-side asks for a smaller cap than the API's") {
   auto m = probe(r.file("cf_img_photo_1600x1200.png")["output"]);
   CHECK(m.width == 800);
   CHECK(m.height == 600);
-  CHECK(conform_cli({"cf_img_photo_1600x1200.png"}, {"--max-side", "100"}).status == 2);
+  auto small = conform_cli({"cf_img_photo_1600x1200.png"}, {"--max-side", "100"});
+  CHECK(small.status == 2);
+  CHECK(small.err.find("seedreel: --max-side: must be 300-6000") != std::string::npos);
+}
+
+TEST_CASE("the library's errors name options, never flags") {
+  ConformOptions o;
+  o.outdir = test::temp_dir("conform-options");
+  o.ratio = "5:4";
+  o.resolution = "720p";
+  try {
+    conform({{fixture("cf_img_small_200x150.png"), Role::first_frame}}, o);
+    FAIL("an unknown ratio was taken");
+  } catch (const Error& e) {
+    CHECK(e.kind() == ErrorKind::invalid_argument);
+    CHECK(e.option() == "ratio");
+    CHECK(e.subject().empty());
+    CHECK(std::string(e.what()).starts_with("ratio: unknown ratio '5:4'"));
+  }
+  o.ratio = "16:9";
+  o.image_max_side = 10;
+  try {
+    conform({{fixture("cf_img_small_200x150.png"), Role::first_frame}}, o);
+    FAIL("a 10 px cap was taken");
+  } catch (const Error& e) {
+    CHECK(e.option() == "image_max_side");
+    CHECK(std::string(e.what()).find("--") == std::string::npos);
+  }
 }
 
 TEST_CASE("Ctrl-C during a re-encode: exit 130 and no file left in OUTDIR") {

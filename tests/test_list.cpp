@@ -325,7 +325,7 @@ TEST_CASE("seedreel list: a table, --json with the listing's fields, filters as 
     flat.list({});
     FAIL("listed through the flat dialect");
   } catch (const seedreel::Error& e) {
-    CHECK(e.kind() == seedreel::ErrorKind::usage);
+    CHECK(e.kind() == seedreel::ErrorKind::invalid_argument);
     CHECK(e.subject() == "xingchaoyiqing");
   }
 }

@@ -158,5 +158,5 @@ TEST_CASE("--overlap takes auto or off") {
   auto r = test::run({test::program("seedreel"), "stitch", fx("ov_a.mp4"), fx("ov_fresh.mp4"), "-o",
                       test::temp_dir("overlap-usage") + "/out.mp4", "--overlap", "maybe"});
   CHECK(r.status == 2);
-  CHECK(r.err.find("--overlap takes auto or off") != std::string::npos);
+  CHECK(r.err.find("seedreel: --overlap: takes auto or off, not 'maybe'") != std::string::npos);
 }

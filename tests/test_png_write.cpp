@@ -1,4 +1,4 @@
-// Our PNG writer (image/png_write.hpp): every band count and odd sizes decode
+// Our PNG writer (pixel/png_write.hpp): every band count and odd sizes decode
 // to exactly the pixels given, read back by two other decoders (libvips'
 // libpng and FFmpeg's); the row filters chosen fit the picture; the pieces
 // made on several threads form one valid zlib stream; bad input is refused.
@@ -14,14 +14,14 @@
 
 #include <vips/vips8>
 
-#include "image/png_write.hpp"
+#include "pixel/png_write.hpp"
 #include "image/vips.hpp"
 #include "seedreel/error.hpp"
 #include "support.hpp"
 
-using seedreel::image::encode_png;
-using seedreel::image::PixelRows;
-using seedreel::image::write_png;
+using seedreel::pixel::encode_png;
+using seedreel::pixel::PixelRows;
+using seedreel::pixel::write_png;
 using seedreel::test::run;
 namespace fs = std::filesystem;
 
@@ -189,16 +189,16 @@ TEST_CASE("bad input and unwritable paths are refused") {
     }
     return ErrorKind::cancelled;
   };
-  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 0, 64, 3, 192}); }) == ErrorKind::usage);
-  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, -1, 3, 192}); }) == ErrorKind::usage);
-  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, 64, 5, 320}); }) == ErrorKind::usage);
-  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, 64, 0, 0}); }) == ErrorKind::usage);
-  CHECK(kind_of([&] { encode_png(PixelRows{nullptr, 64, 64, 3, 192}); }) == ErrorKind::usage);
-  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, 64, 3, 100}); }) == ErrorKind::usage);  // rows overlap
+  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 0, 64, 3, 192}); }) == ErrorKind::invalid_argument);
+  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, -1, 3, 192}); }) == ErrorKind::invalid_argument);
+  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, 64, 5, 320}); }) == ErrorKind::invalid_argument);
+  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, 64, 0, 0}); }) == ErrorKind::invalid_argument);
+  CHECK(kind_of([&] { encode_png(PixelRows{nullptr, 64, 64, 3, 192}); }) == ErrorKind::invalid_argument);
+  CHECK(kind_of([&] { encode_png(PixelRows{px.data(), 64, 64, 3, 100}); }) == ErrorKind::invalid_argument);  // rows overlap
   CHECK(kind_of([&] { write_png(dir() + "/no/such/folder/x.png", PixelRows{px.data(), 64, 64, 3, 192}); }) ==
         ErrorKind::io);
   CHECK_FALSE(fs::exists(dir() + "/no/such/folder/x.png"));
   // Bad input is refused before the file is created.
-  CHECK(kind_of([&] { write_png(dir() + "/bad.png", PixelRows{px.data(), 64, 64, 7, 448}); }) == ErrorKind::usage);
+  CHECK(kind_of([&] { write_png(dir() + "/bad.png", PixelRows{px.data(), 64, 64, 7, 448}); }) == ErrorKind::invalid_argument);
   CHECK_FALSE(fs::exists(dir() + "/bad.png"));
 }

@@ -37,7 +37,7 @@ ErrorKind kind_of_throw(auto&& f) {
     return e.kind();
   }
   FAIL("no error");
-  return ErrorKind::usage;
+  return ErrorKind::invalid_argument;
 }
 
 }  // namespace
@@ -77,8 +77,8 @@ TEST_CASE("flags win over the environment, which wins over the default") {
     CHECK(resolve_provider("starrise", "http://127.0.0.1:7").name == "starrise");
     CHECK(resolve_provider("starrise", "http://127.0.0.1:7").base_url == "http://127.0.0.1:7");
   }
-  CHECK(kind_of_throw([] { resolve_provider("nope", ""); }) == ErrorKind::usage);
-  CHECK(kind_of_throw([] { resolve_provider("anyfast", "ftp://x"); }) == ErrorKind::usage);
+  CHECK(kind_of_throw([] { resolve_provider("nope", ""); }) == ErrorKind::invalid_argument);
+  CHECK(kind_of_throw([] { resolve_provider("anyfast", "ftp://x"); }) == ErrorKind::invalid_argument);
   try {
     resolve_provider("nope", "");
   } catch (const Error& e) {
@@ -138,14 +138,14 @@ TEST_CASE("API key: environment first, then a private key file") {
       load_api_key();
       FAIL("accepted a readable key file");
     } catch (const Error& e) {
-      CHECK(e.kind() == ErrorKind::usage);
+      CHECK(e.kind() == ErrorKind::invalid_argument);
       CHECK(std::string(e.what()).find("sk-file-123") == std::string::npos);
       CHECK(std::string(e.what()).find("chmod 600") != std::string::npos);
     }
   }
   chmod(file.c_str(), 0600);
   Env k("SEEDREEL_API_KEY_FILE", write(dir, "empty", "\n"));
-  CHECK(kind_of_throw([] { load_api_key(); }) == ErrorKind::usage);
+  CHECK(kind_of_throw([] { load_api_key(); }) == ErrorKind::invalid_argument);
 }
 
 TEST_CASE("content-array polls: upper-case words, progress strings, the fail_reason quirk") {
@@ -213,8 +213,10 @@ TEST_CASE("task errors: moderation and 100% failures are their own kind, with ad
   t.error_code = "OutputAudioSensitiveContentDetected";
   Error e = task_error(t);
   CHECK(e.kind() == ErrorKind::moderation);
-  CHECK(std::string(e.what()).find("--retry-without-audio") != std::string::npos);
-  CHECK(exit_status(e.kind()) == 5);
+  // The remedy is named by the request's field; the CLI turns it into flags.
+  CHECK(e.option() == "generate_audio");
+  CHECK(std::string(e.what()).find("without generated audio") != std::string::npos);
+  CHECK(std::string(e.what()).find("--") == std::string::npos);
   t.error_code = "InputImageSensitiveContentDetected.PrivacyInformation";
   CHECK(task_error(t).kind() == ErrorKind::moderation);
   CHECK(std::string(task_error(t).what()).find("asset") != std::string::npos);

@@ -1,7 +1,7 @@
 #pragma once
 // batch: many generations from one JSON-lines file, a few at a time. Every
 // line is checked before anything is paid for; each job then goes through
-// the same journaled generate() as `seedreel generate`, so a rerun skips
+// the same journaled generate() as a single generation, so a rerun skips
 // finished outputs and resumes tasks already paid for instead of paying again.
 // The file format and the rules are in docs/batch.md.
 #include <functional>
@@ -36,7 +36,7 @@ bool in_shard(int line, const Shard& shard) noexcept;
 // array job (AWS_BATCH_JOB_ARRAY_INDEX, AWS_BATCH_JOB_ARRAY_SIZE). The
 // engine's 0-based index k is shard k + 1. The count is the engine's own
 // where it exports one, else `count`, else SEEDREEL_SHARD_COUNT; given twice,
-// the two must agree. Throws Error(usage) naming the variables when no engine
+// the two must agree. Throws Error(invalid_argument) naming the variables when no engine
 // is found, several are, a value is not a number, or the values disagree;
 // `count_name` names `count` in those messages.
 struct ShardOrigin {
@@ -125,6 +125,21 @@ struct BatchPlan {
 // request rule for its provider (the same as `generate`). Lines already done
 // or resumable are not probed. Runs `concurrency` lines at once. Ctrl-C: Error(cancelled).
 BatchPlan plan_batch(const BatchFile& file, const Shard& shard, const BatchOptions& options);
+
+// The number each job's outcome is summed up by (BatchResult::exit_status),
+// as the jobs report carries it: the seedreel command's exit statuses. Only
+// batch still speaks in them, until a job's result carries its error kind
+// alone and the front end derives the number.
+namespace exit_code {
+inline constexpr int ok = 0;
+inline constexpr int rejected = 1;
+inline constexpr int usage = 2;
+inline constexpr int bad_input = 3;
+inline constexpr int network = 4;
+inline constexpr int generation = 5;
+inline constexpr int interrupted = 130;
+}  // namespace exit_code
+int exit_status(ErrorKind kind) noexcept;
 
 struct BatchResult {
   int line = 0;

@@ -1,6 +1,19 @@
 #pragma once
 // The one exception type of seedreel. Expected outcomes (a file fails a rule)
 // are values (Findings); failures to read, write or talk are Errors.
+//
+// An Error says what went wrong (kind), what it is about (subject: a file,
+// URL or task id) and, when a caller's argument was at fault, which one
+// (option: the field's name, as in the options structs, e.g. "tail" or
+// "overwrite"). Messages name no command-line flag; a front end maps the
+// option to its own spelling and the kind to its own exit status.
+//
+//   try {
+//     seedreel::conform(inputs, options);
+//   } catch (const seedreel::Error& e) {
+//     if (e.kind() == seedreel::ErrorKind::invalid_argument && e.option() == "ratio") ...
+//     std::cerr << e.what() << '\n';  // "ratio: unknown ratio '5:4' (one of ...)"
+//   }
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -8,7 +21,9 @@
 namespace seedreel {
 
 enum class ErrorKind {
-  usage,        // bad flags or arguments
+  invalid_argument,  // an argument or option the call cannot take (see Error::option)
+  // The former name, kept while callers move to invalid_argument.
+  usage = invalid_argument,
   validation,   // a request or input set fails the API's rules
   input,        // unreadable, corrupt or unsupported input
   io,           // cannot write an output
@@ -23,34 +38,25 @@ enum class ErrorKind {
 class Error : public std::runtime_error {
  public:
   // subject: the file or URL the error is about ("" when none).
-  Error(ErrorKind kind, std::string subject, const std::string& reason);
+  // option: the name of the argument or option field at fault ("" when none).
+  Error(ErrorKind kind, std::string subject, const std::string& reason, std::string option = {});
 
   ErrorKind kind() const noexcept { return kind_; }
   const std::string& subject() const noexcept { return subject_; }
   const std::string& reason() const noexcept { return reason_; }
+  const std::string& option() const noexcept { return option_; }
 
  private:
   ErrorKind kind_;
   std::string subject_;
   std::string reason_;
+  std::string option_;
 };
 
 // The reason of the Error(io) for an output that exists and was not to be
 // replaced. The library names no flag; the CLI adds how to replace it.
 inline constexpr std::string_view output_exists_reason = "already exists";
 
-// The documented exit status for an error kind (see README "Exit status").
-int exit_status(ErrorKind kind) noexcept;
 const char* to_string(ErrorKind kind) noexcept;
-
-namespace exit_code {
-inline constexpr int ok = 0;
-inline constexpr int rejected = 1;     // preflight or request validation failed
-inline constexpr int usage = 2;
-inline constexpr int bad_input = 3;    // unreadable/corrupt input or unwritable output
-inline constexpr int network = 4;      // network or API error
-inline constexpr int generation = 5;   // moderation, provider failure, expired
-inline constexpr int interrupted = 130;
-}  // namespace exit_code
 
 }  // namespace seedreel

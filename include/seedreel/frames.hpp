@@ -2,6 +2,12 @@
 // Frames out of a video: the exact last frame (for chaining the next
 // generation), a thumbnail at a time or the most representative frame, and a
 // contact sheet. Every output is written atomically; the input is only read.
+//
+//   seedreel::FrameResult last = seedreel::last_frame("clip.mp4", "last.png");
+//   std::printf("frame at %.3f s, %dx%d\n", last.time, last.width, last.height);
+//   seedreel::ThumbOptions t;
+//   t.at = seedreel::parse_time_point("25%");
+//   seedreel::thumbnail("clip.mp4", "thumb.jpg", t);
 #include <optional>
 #include <string>
 #include <variant>
@@ -19,7 +25,7 @@ struct ImageSaveOptions {
   // precision. 8 is the default because the API and most tools take 8-bit images.
   int depth = 8;
   // false: an existing output is refused (Error(io), output_exists_reason)
-  // before any frame is decoded; the CLI's rule without --force. True (the
+  // before any frame is decoded (a front end's rule unless asked). True (the
   // default) replaces it: callers that own their folder, as the workflows do.
   bool overwrite = true;
 };
@@ -59,7 +65,7 @@ struct LastFrameOptions {
 // The last displayed frame (highest presentation timestamp after the edit
 // list), found by decoding only the tail and identical to the last frame of a
 // full decode. Error(input) for unreadable files or a video without frames;
-// Error(usage) when from_end exceeds the number of frames.
+// Error(invalid_argument) when from_end exceeds the number of frames.
 FrameResult last_frame(const std::string& video, const std::string& out, const LastFrameOptions& options = {});
 
 // Where a thumbnail is taken: seconds, or a fraction of the video stream's duration.
@@ -67,11 +73,11 @@ struct TimePoint {
   double value = 0;
   bool fraction = false;  // value in [0, 1]
 };
-// Parses "3.5", "3.5s", "1:02.5" or "50%"; Error(usage) otherwise.
+// Parses "3.5", "3.5s", "1:02.5" or "50%"; Error(invalid_argument) otherwise.
 TimePoint parse_time_point(const std::string& text);
 
 struct ThumbOptions {
-  std::optional<TimePoint> at;  // default: 10% in for --smart's window start, else 0
+  std::optional<TimePoint> at;  // default: 10% in for smart's window start, else 0
   // false: the keyframe at or before the time, as ffmpegthumbnailer takes it
   // (one seek, one picture; the exact frame when that keyframe cannot be
   // proven clean); true: the frame displayed at the time.
@@ -89,7 +95,7 @@ struct ThumbOptions {
 // closest to the window's average, black and flat frames skipped.
 FrameResult thumbnail(const std::string& video, const std::string& out, const ThumbOptions& options = {});
 
-// Parses "320x", "x240", "320x240" into (width, height), 0 for free; Error(usage) otherwise.
+// Parses "320x", "x240", "320x240" into (width, height), 0 for free; Error(invalid_argument) otherwise.
 std::pair<int, int> parse_size(const std::string& text);
 
 struct SheetOptions {

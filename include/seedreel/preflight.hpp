@@ -1,6 +1,10 @@
 #pragma once
 // preflight: would the API accept these files, and if not, every reason why.
 // Violations are values (Findings), not exceptions.
+//
+//   std::vector<seedreel::CheckItem> items{{seedreel::probe("face.jpg"), seedreel::Role::first_frame}};
+//   for (const seedreel::Finding& f : seedreel::preflight(items, {}))
+//     std::printf("%s: %s (%s)\n", f.rule.c_str(), f.message.c_str(), f.allowed.c_str());
 #include <optional>
 #include <string>
 #include <string_view>

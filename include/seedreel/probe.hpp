@@ -1,5 +1,8 @@
 #pragma once
 // probe: read a file's headers (never its pixels) and describe it.
+//
+//   seedreel::MediaInfo info = seedreel::probe("clip.mp4");  // Error(input) if unreadable
+//   if (info.video) std::printf("%dx%d, %.2f s\n", info.width, info.height, info.media_duration());
 #include <string>
 #include <variant>
 #include <vector>

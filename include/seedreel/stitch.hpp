@@ -4,19 +4,24 @@
 // at every seam and one chapter per clip so the seams stay findable. Frames a
 // clip repeats from the end of the clip before it (a chained clip's first
 // frame, an extension's echo of its reference) can be left out.
+//
+//   seedreel::StitchOptions o;
+//   o.drop_duplicate_seam_frames = true;  // chained clips start on the last frame of the one before
+//   seedreel::StitchResult r = seedreel::stitch({"a.mp4", "b.mp4"}, "joined.mp4", o);
+//   std::printf("%s by %s\n", r.path.c_str(), r.video_copied ? "stream copy" : "re-encoding");
 #include <string>
 #include <vector>
 
 namespace seedreel {
 
 enum class Reencode { auto_, always, never };
-// "auto", "always", "never"; Error(usage) otherwise.
+// "auto", "always", "never"; Error(invalid_argument, option "reencode") otherwise.
 Reencode parse_reencode(const std::string& text);
 
 // Whether each seam is searched for an echo: the next clip starting with a
 // run of frames that repeats the end of the previous one.
 enum class Overlap { off, auto_ };
-// "auto", "off"; Error(usage) otherwise.
+// "auto", "off"; Error(invalid_argument) otherwise.
 Overlap parse_overlap(const std::string& text);
 
 struct StitchOptions {
@@ -74,9 +79,9 @@ struct StitchResult {
   double audio_duration = 0;
 };
 
-// Joins `clips` (at least one) into `out`. Error(usage) for no clips or
+// Joins `clips` (at least one) into `out`. Error(invalid_argument) for no clips or
 // contradictory options, Error(input) for unreadable clips or one without
-// video, Error(validation) when --reencode never cannot be honoured.
+// video, Error(validation) when Reencode::never cannot be honoured.
 StitchResult stitch(const std::vector<std::string>& clips, const std::string& out, const StitchOptions& options = {});
 
 }  // namespace seedreel

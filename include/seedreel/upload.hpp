@@ -37,7 +37,7 @@ struct S3Credentials {
 // AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN, else the
 // profile AWS_PROFILE (or "default") of AWS_SHARED_CREDENTIALS_FILE (or
 // ~/.aws/credentials); the region from AWS_REGION, AWS_DEFAULT_REGION or the
-// profile in AWS_CONFIG_FILE (~/.aws/config). Error(usage) naming where it
+// profile in AWS_CONFIG_FILE (~/.aws/config). Error(invalid_argument) naming where it
 // looked when no key pair is found.
 S3Credentials load_s3_credentials();
 
@@ -78,7 +78,7 @@ struct UploadStats {
 
 class Uploader {
  public:
-  // Error(usage) for a spec it cannot read.
+  // Error(invalid_argument) for a spec it cannot read.
   explicit Uploader(UploadSettings settings);
   ~Uploader();
   Uploader(const Uploader&) = delete;
@@ -102,6 +102,11 @@ class Uploader {
 
 // The content-address cache's default place: uploads.db beside the journal.
 std::string upload_cache_path(const std::string& journal_path);
+
+// The put: spec of a provider served from this machine, which takes uploads
+// itself at BASE/uploads/ (the emulator); "" for any other host, since a
+// real provider's host never gets a file unasked.
+std::string loopback_upload_spec(const std::string& base_url);
 
 // Which local media of a request must be published rather than inlined:
 // videos always; images and audio where the dialect takes no data URI; and,

@@ -32,8 +32,8 @@ struct WorkflowOptions {
   std::string output;                // the joined video
   std::string parts_dir;             // "" = parts_dir_for(output)
   Journal* journal = nullptr;        // required: every task is recorded before it is polled
-  bool retry_without_audio = false;  // as generate --retry-without-audio
-  Overlap overlap = Overlap::off;    // as stitch --overlap: a clip's echo of the one before is dropped at the seam
+  bool retry_without_audio = false;  // as GenerateOptions::retry_without_audio
+  Overlap overlap = Overlap::off;    // as StitchOptions::overlap: a clip's echo of the one before is dropped at the seam
   // "" = none; else a contact sheet of the output (.png, .jpg, .webp) with its
   // seams marked, drawn once the output is written.
   std::string sheet;

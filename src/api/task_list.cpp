@@ -104,9 +104,9 @@ ListPage parse_list_page(const json& j, const std::string& subject) {
 ListCollector::ListCollector(const ListFilter& filter, const std::string& subject)
     : filter_(filter), subject_(subject) {
   if (filter.page_size < 1 || filter.page_size > kMaxListPageSize)
-    throw Error(ErrorKind::usage, subject,
+    throw Error(ErrorKind::invalid_argument, subject,
                 fmt::format("a list page holds 1 to {} tasks, not {}", kMaxListPageSize, filter.page_size));
-  if (filter.max_pages < 1) throw Error(ErrorKind::usage, subject, "a listing reads at least one page");
+  if (filter.max_pages < 1) throw Error(ErrorKind::invalid_argument, subject, "a listing reads at least one page");
 }
 
 bool ListCollector::add(ListPage page, int page_num) {
@@ -115,7 +115,7 @@ bool ListCollector::add(ListPage page, int page_num) {
     if (seen_.insert(t.task.id).second) tasks_.push_back(std::move(t));
   if (short_page || (page.total >= 0 && std::int64_t(page_num) * filter_.page_size >= page.total)) return true;
   if (page_num >= filter_.max_pages)
-    throw Error(ErrorKind::usage, subject_,
+    throw Error(ErrorKind::invalid_argument, subject_,
                 fmt::format("{} tasks match, more than {} pages of {}: narrow the filter (status, model, task ids) "
                             "or read more pages",
                             page.total >= 0 ? std::to_string(page.total) : std::string("more"), filter_.max_pages,

@@ -256,18 +256,28 @@ std::string advice_for(const std::string& code) {
   }
   if (code.find("PrivacyInformation") != std::string::npos)
     return "an input shows a real person's face; this is never retried. Real people must go through the provider's "
-           "asset library (`seedreel asset create`, then asset://ID) or its face verification (real-person authorisation)";
+           "asset library (pass them as asset://ID) or its face verification (real-person authorisation)";
   if (code == "OutputAudioSensitiveContentDetected")
-    return "the generated audio was flagged by moderation; submit again with --no-audio, or pass --retry-without-audio to do it automatically";
+    return "the generated audio was flagged by moderation; submit again without generated audio";
   if (code.find("SensitiveContentDetected") != std::string::npos)
     return code.rfind("Input", 0) == 0
                ? "an input (prompt, image, video or audio) was flagged by moderation; change it and submit again"
                : "the generated video was flagged by moderation; change the prompt or the references and submit again";
-  if (code == "RateLimitExceeded") return "too many requests: seedreel backed off and retried; wait a while and try again";
+  if (code == "RateLimitExceeded") return "too many requests: the client backed off and retried; wait a while and try again";
   if (code == "QuotaExceeded") return "the account's quota is used up: top it up or wait for it to reset";
   if (code == "ServerOverloaded") return "the provider is overloaded: try again in a few minutes";
   return "";
 }
+
+// The option an error code's remedy is about, for a front end to name: the
+// request's generate_audio, or an asset (asset://ID) for a real person.
+namespace {
+std::string remedy_option(const std::string& code) {
+  if (code == "OutputAudioSensitiveContentDetected") return "generate_audio";
+  if (code.find("PrivacyInformation") != std::string::npos) return "asset";
+  return "";
+}
+}  // namespace
 
 std::string describe_api_error(long status, const std::string& body) {
   ApiProblem p = read_problem(body);
@@ -283,7 +293,8 @@ std::string describe_api_error(long status, const std::string& body) {
 
 Error api_error(long status, const std::string& body, const std::string& subject) {
   ApiProblem p = read_problem(body);
-  return Error(is_moderation_code(p.code) ? ErrorKind::moderation : ErrorKind::api, subject, describe_api_error(status, body));
+  return Error(is_moderation_code(p.code) ? ErrorKind::moderation : ErrorKind::api, subject, describe_api_error(status, body),
+               remedy_option(p.code));
 }
 
 Error task_error(const Task& task) {
@@ -299,7 +310,8 @@ Error task_error(const Task& task) {
   }
   std::string advice = advice_for(task.error_code);
   if (is_moderation_code(task.error_code))
-    return Error(ErrorKind::moderation, task.id, fmt::format("blocked by moderation: {}{}", reason, advice.empty() ? "" : " — " + advice));
+    return Error(ErrorKind::moderation, task.id, fmt::format("blocked by moderation: {}{}", reason, advice.empty() ? "" : " — " + advice),
+                 remedy_option(task.error_code));
   if (task.progress >= 100)
     return Error(ErrorKind::moderation, task.id,
                  fmt::format("failed at 100%, which usually means content moderation stopped it (e.g. a real "

@@ -17,6 +17,7 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
+#include "pixel/sws.hpp"
 #include "seedreel/error.hpp"
 
 namespace seedreel::av {
@@ -48,7 +49,7 @@ using OutputPtr = std::unique_ptr<AVFormatContext, PtrDeleter<AVFormatContext, f
 using CodecContextPtr = std::unique_ptr<AVCodecContext, PtrPtrDeleter<AVCodecContext, avcodec_free_context>>;
 using FramePtr = std::unique_ptr<AVFrame, PtrPtrDeleter<AVFrame, av_frame_free>>;
 using PacketPtr = std::unique_ptr<AVPacket, PtrPtrDeleter<AVPacket, av_packet_free>>;
-using SwsPtr = std::unique_ptr<SwsContext, PtrDeleter<SwsContext, sws_freeContext>>;
+using pixel::SwsPtr;
 using SwrPtr = std::unique_ptr<SwrContext, PtrPtrDeleter<SwrContext, swr_free>>;
 using AvioPtr = std::unique_ptr<AVIOContext, PtrPtrDeleter<AVIOContext, free_avio>>;
 using BufferPtr = std::unique_ptr<AVBufferRef, PtrPtrDeleter<AVBufferRef, av_buffer_unref>>;
@@ -57,11 +58,7 @@ using DictPtr = std::unique_ptr<AVDictionary*, void (*)(AVDictionary**)>;
 FramePtr make_frame();
 PacketPtr make_packet();
 
-// A swscale context from one geometry and pixel format to another, with
-// `flags` and any other of swscale's options ("threads", "src_range",
-// "src_h_chr_pos", ...); nullptr when swscale refuses them.
-SwsPtr make_sws(int src_w, int src_h, AVPixelFormat src_fmt, int dst_w, int dst_h, AVPixelFormat dst_fmt, int flags,
-                std::initializer_list<std::pair<const char*, std::int64_t>> options = {});
+using pixel::make_sws;
 
 // FFmpeg's message for an AVERROR code.
 std::string error_string(int errnum);

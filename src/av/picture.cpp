@@ -9,7 +9,7 @@ extern "C" {
 #include <libavutil/imgutils.h>
 }
 
-#include "image/orient.hpp"
+#include "pixel/orient.hpp"
 
 namespace seedreel::av {
 
@@ -115,14 +115,14 @@ namespace {
 
 // Packed pixels turned clockwise by 90, 180 or 270 degrees.
 PackedRgb rotate(const PackedRgb& in, int rotation) {
-  const int orientation = image::orientation_of_rotation(rotation);
+  const int orientation = pixel::orientation_of_rotation(rotation);
   PackedRgb out;
   out.bands = in.bands;
   out.depth = in.depth;
-  out.width = image::swaps_sides(orientation) ? in.height : in.width;
-  out.height = image::swaps_sides(orientation) ? in.width : in.height;
+  out.width = pixel::swaps_sides(orientation) ? in.height : in.width;
+  out.height = pixel::swaps_sides(orientation) ? in.width : in.height;
   out.pixels.reset(static_cast<unsigned char*>(g_malloc(in.size())));
-  image::orient(in.pixels.get(), in.width, in.height, std::ptrdiff_t(in.width) * in.pixel_bytes(), in.pixel_bytes(),
+  pixel::orient(in.pixels.get(), in.width, in.height, std::ptrdiff_t(in.width) * in.pixel_bytes(), in.pixel_bytes(),
                 orientation, out.pixels.get(), std::ptrdiff_t(out.width) * out.pixel_bytes());
   return out;
 }
@@ -130,7 +130,7 @@ PackedRgb rotate(const PackedRgb& in, int rotation) {
 }  // namespace
 
 PackedRgb to_rgb(const AVFrame& frame, int rotation, int depth) {
-  if (depth != 8 && depth != 16) throw Error(ErrorKind::usage, "", "picture depth must be 8 or 16 bits");
+  if (depth != 8 && depth != 16) throw Error(ErrorKind::invalid_argument, "", "picture depth must be 8 or 16 bits");
   const bool alpha = has_alpha(AVPixelFormat(frame.format));
   PackedRgb rgb;
   rgb.width = frame.width;
@@ -162,7 +162,7 @@ PackedRgb to_rgb(const AVFrame& frame, int rotation, int depth) {
 vips::VImage to_image(const AVFrame& frame, int rotation) { return to_image(to_rgb(frame, rotation)); }
 
 vips::VImage to_image(PackedRgb rgb) {
-  if (rgb.depth != 8) throw Error(ErrorKind::usage, "", "16-bit pictures are saved as PNG only");
+  if (rgb.depth != 8) throw Error(ErrorKind::invalid_argument, "", "16-bit pictures are saved as PNG only");
   const std::size_t size = rgb.size();
   const int w = rgb.width, h = rgb.height, bands = rgb.bands;
   vips::VImage image = vips::VImage::new_from_memory_steal(rgb.pixels.release(), size, w, h, bands, VIPS_FORMAT_UCHAR);

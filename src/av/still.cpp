@@ -8,7 +8,7 @@
 #include "av/decode.hpp"
 #include "av/demux.hpp"
 #include "av/picture.hpp"
-#include "image/png_write.hpp"
+#include "pixel/png_write.hpp"
 
 namespace seedreel::av {
 
@@ -81,7 +81,7 @@ void write_first_frame_png(const std::string& path, const std::string& png) {
   const bool with_alpha = alpha_frame && !Decoder::flagged(*alpha_frame) && rgb.bands == 3 &&
                           rotation_of(in->streams[colour]) == 0;
   if (!with_alpha) {
-    image::write_png(png, {rgb.pixels.get(), rgb.width, rgb.height, rgb.bands, std::ptrdiff_t(rgb.width) * rgb.bands});
+    pixel::write_png(png, {rgb.pixels.get(), rgb.width, rgb.height, rgb.bands, std::ptrdiff_t(rgb.width) * rgb.bands});
     return;
   }
   // An alpha track's grey samples are the alpha values (full range), 8-bit
@@ -103,7 +103,7 @@ void write_first_frame_png(const std::string& path, const std::string& png) {
       std::copy_n(rgb.pixels.get() + i, 3, rgba.data() + o);
       rgba[o + 3] = alpha_at(x, y);
     }
-  image::write_png(png, {rgba.data(), rgb.width, rgb.height, 4, std::ptrdiff_t(rgb.width) * 4});
+  pixel::write_png(png, {rgba.data(), rgb.width, rgb.height, 4, std::ptrdiff_t(rgb.width) * 4});
 }
 
 }  // namespace seedreel::av

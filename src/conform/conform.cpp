@@ -56,28 +56,30 @@ Conformed copy_unchanged(const Job& job) {
 namespace {
 
 void validate(const ConformOptions& o) {
-  if (o.outdir.empty()) throw Error(ErrorKind::usage, "-o", "an output folder is required");
+  if (o.outdir.empty()) throw Error(ErrorKind::invalid_argument, "", "an output folder is required", "outdir");
   if (o.ratio.empty() != o.resolution.empty())
-    throw Error(ErrorKind::usage, o.ratio.empty() ? "--resolution" : "--ratio", "--ratio and --resolution go together");
+    throw Error(ErrorKind::invalid_argument, "", "ratio and resolution go together", o.ratio.empty() ? "resolution" : "ratio");
   auto known = [](std::span<const std::string_view> list, const std::string& v) {
     return std::find(list.begin(), list.end(), v) != list.end();
   };
   if (!o.ratio.empty() && !known(ratios(), o.ratio))
-    throw Error(ErrorKind::usage, "--ratio", fmt::format("unknown ratio '{}' (one of {})", o.ratio, fmt::join(ratios(), ", ")));
+    throw Error(ErrorKind::invalid_argument, "", fmt::format("unknown ratio '{}' (one of {})", o.ratio, fmt::join(ratios(), ", ")),
+                "ratio");
   if (!o.resolution.empty() && !known(resolutions(), o.resolution))
-    throw Error(ErrorKind::usage, "--resolution",
-                fmt::format("unknown resolution '{}' (one of {})", o.resolution, fmt::join(resolutions(), ", ")));
+    throw Error(ErrorKind::invalid_argument, "",
+                fmt::format("unknown resolution '{}' (one of {})", o.resolution, fmt::join(resolutions(), ", ")), "resolution");
   // A model no table knows is judged by its name's family (limits.hpp), not refused.
   const JudgedModel judged = judge_model(o.model);
   const ModelLimits* model = &judged.limits;
   if (!o.resolution.empty() && resolution_rank(o.resolution) > resolution_rank(model->max_resolution))
-    throw Error(ErrorKind::validation, "--resolution",
-                fmt::format("{} stops at {}; {} is not available", model->name, model->max_resolution, o.resolution));
+    throw Error(ErrorKind::validation, "",
+                fmt::format("{} stops at {}; {} is not available", model->name, model->max_resolution, o.resolution),
+                "resolution");
   const auto& side = media_limits().image_side;
   if (o.image_max_side != 0 && !side.contains(o.image_max_side))
-    throw Error(ErrorKind::usage, "--max-side", fmt::format("must be {:.0f}-{:.0f}", side.min, side.max));
+    throw Error(ErrorKind::invalid_argument, "", fmt::format("must be {:.0f}-{:.0f}", side.min, side.max), "image_max_side");
   if (o.jpeg_quality < 1 || o.jpeg_quality > 100)
-    throw Error(ErrorKind::usage, "--quality", "quality must be 1-100");
+    throw Error(ErrorKind::invalid_argument, "", "quality must be 1-100", "jpeg_quality");
 }
 
 void prepare_outdir(const std::string& dir) {
@@ -221,8 +223,6 @@ std::vector<ConformOutcome> conform(const std::vector<ConformInput>& inputs, con
       out[i] = std::move(c);
     } catch (const Error& e) {
       out[i] = e;
-    } catch (const vips::VError& e) {
-      out[i] = Error(ErrorKind::input, m->path, image::vips_message(e));
     } catch (const std::bad_alloc&) {
       out[i] = Error(ErrorKind::input, m->path, "out of memory");
     } catch (const std::exception& e) {

@@ -116,12 +116,8 @@ Conformed conform_image(const Job& job) {
   if (colour) c.changes.push_back({"colour", p.colour_space, "srgb"});
   if (deep) c.changes.push_back({"colour", fmt::format("{}-bit {}", p.bit_depth, p.colour_space), "8-bit"});
 
-  bool keep_alpha = false;
-  try {
-    keep_alpha = p.alpha && image::alpha_matters(m.path);
-  } catch (const vips::VError& e) {
-    throw Error(ErrorKind::input, m.path, "cannot decode: " + image::vips_message(e));
-  }
+  const bool keep_alpha =
+      p.alpha && image::guarded(ErrorKind::input, m.path, "cannot decode", [&] { return image::alpha_matters(m.path); });
   std::string format = output_format(m, keep_alpha);
   int quality = o.jpeg_quality;
   // Without pad or crop the content is the canvas; with crop, libvips scales to
@@ -152,17 +148,19 @@ Conformed conform_image(const Job& job) {
     target = job.target(extension(format));
     out = std::make_unique<AtomicFile>(target, job.existing());
     try {
-      std::optional<std::uint64_t> direct;
-      if (jpeg_to_jpeg && format == "jpeg")
-        direct = image::scale_jpeg(m.path, out->temp_path(), {pl.content.width, pl.content.height, p.orientation, quality});
-      bytes = direct ? *direct : image::save(render(format), out->temp_path(), format, quality);
-    } catch (const vips::VError& e) {
-      // Pixels are decoded inside the save, so its message names the temporary
+      bytes = image::guarded(ErrorKind::io, target.string(), "cannot write", [&] {
+        std::optional<std::uint64_t> direct;
+        if (jpeg_to_jpeg && format == "jpeg")
+          direct = image::scale_jpeg(m.path, out->temp_path(), {pl.content.width, pl.content.height, p.orientation, quality});
+        return direct ? *direct : image::save(render(format), out->temp_path(), format, quality);
+      });
+    } catch (const Error& e) {
+      // Pixels are decoded inside the save, so a failure there names the
       // output even when the input is what failed: ask the input alone.
-      const std::string why = image::vips_message(e);
+      if (e.kind() != ErrorKind::io) throw;
       if (std::string bad = image::decode_failure(m.path); !bad.empty())
         throw Error(ErrorKind::input, m.path, "unreadable: cut short or corrupt image data (" + bad + ")");
-      throw Error(ErrorKind::io, target.string(), "cannot write: " + why);
+      throw;
     }
     if (bytes < L.image_max_bytes || attempt >= 8) break;
     if (format == "jpeg" || format == "webp") {

@@ -18,8 +18,8 @@ extern "C" {
 #include <libswscale/swscale.h>
 }
 
-#include "av/ffmpeg.hpp"
-#include "image/orient.hpp"
+#include "pixel/orient.hpp"
+#include "pixel/sws.hpp"
 #include "util/unique_fd.hpp"
 
 namespace seedreel::image {
@@ -118,10 +118,10 @@ AVPixelFormat layout(int lw, int lh, int cw, int ch) {
 // conversion happens, only resampling. JPEG places subsampled chroma between
 // the luma samples (centre, 128/256), not MPEG-2's left siting; a direction
 // that is not subsampled keeps swscale's co-sited default.
-av::SwsPtr resampler(int sw, int sh, AVPixelFormat sf, int dw, int dh, AVPixelFormat df) {
+pixel::SwsPtr resampler(int sw, int sh, AVPixelFormat sf, int dw, int dh, AVPixelFormat df) {
   constexpr int centred = 128, swscale_default = -513;  // chroma position in 1/256 of a sample
   const AVPixFmtDescriptor* d = av_pix_fmt_desc_get(sf);
-  return av::make_sws(sw, sh, sf, dw, dh, df, SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
+  return pixel::make_sws(sw, sh, sf, dw, dh, df, SWS_LANCZOS | SWS_ACCURATE_RND | SWS_FULL_CHR_H_INT,
                       {{"src_range", 1},
                        {"dst_range", 1},
                        {"src_h_chr_pos", d->log2_chroma_w > 0 ? centred : swscale_default},
@@ -139,8 +139,8 @@ int dct_denominator(int iw, int ih, int ow, int oh) {
 
 // Displayed planes from stored ones under EXIF orientation 2..8.
 Plane oriented(const Plane& p, int orientation) {
-  Plane out(swaps_sides(orientation) ? p.height : p.width, swaps_sides(orientation) ? p.width : p.height);
-  orient(p.row(0), p.width, p.height, p.stride, 1, orientation, out.row(0), out.stride);
+  Plane out(pixel::swaps_sides(orientation) ? p.height : p.width, pixel::swaps_sides(orientation) ? p.width : p.height);
+  pixel::orient(p.row(0), p.width, p.height, p.stride, 1, orientation, out.row(0), out.stride);
   return out;
 }
 
@@ -279,7 +279,7 @@ std::optional<std::uint64_t> scale_jpeg(const std::string& in, const std::string
   if (c->data_precision != 8 || !(grey || ycc) || has_icc_profile(*c)) return std::nullopt;
 
   // The stored (not yet oriented) size we resample to.
-  const bool transpose = swaps_sides(how.orientation);
+  const bool transpose = pixel::swaps_sides(how.orientation);
   const int ow = transpose ? how.height : how.width, oh = transpose ? how.width : how.height;
   if (ow > int(c->image_width) || oh > int(c->image_height)) return std::nullopt;
 

@@ -32,15 +32,6 @@ void check_decode_limit(const MediaInfo& info) {
                             info.width, info.height, double(pixels) / 1e6, double(limit) / 1e6));
 }
 
-std::string vips_message(const vips::VError& e) {
-  std::string msg = e.what();
-  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
-  // The buffer is process-wide and may hold older messages: the last line is ours.
-  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
-  vips_error_clear();
-  return msg;
-}
-
 // Fits inside a box x box square (downsizing only).
 vips::VImage load_scaled_box(const std::string& path, int box) {
   init_vips();

@@ -8,6 +8,7 @@
 
 #include <vips/vips8>
 
+#include "image/vips.hpp"
 #include "seedreel/media.hpp"
 
 namespace seedreel::image {
@@ -54,8 +55,5 @@ vips::VImage flatten(vips::VImage image, std::array<std::uint8_t, 3> rgb);
 // Saves in `format` ("jpeg", "png", "webp", "tiff") to `path`, metadata
 // stripped (the orientation is already applied). Returns the file's size.
 std::uint64_t save(const vips::VImage& image, const std::string& path, const std::string& format, int quality);
-
-// The last libvips error as one line (and clears the buffer).
-std::string vips_message(const vips::VError& e);
 
 }  // namespace seedreel::image

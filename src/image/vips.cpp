@@ -33,6 +33,15 @@ void apply_blocks() {
 
 }  // namespace
 
+std::string vips_message(const vips::VError& e) {
+  std::string msg = e.what();
+  while (!msg.empty() && (msg.back() == '\n' || msg.back() == ' ')) msg.pop_back();
+  // The buffer is process-wide and may hold older messages: the last line is ours.
+  if (auto nl = msg.rfind('\n'); nl != std::string::npos) msg = msg.substr(nl + 1);
+  vips_error_clear();
+  return msg;
+}
+
 void init_vips() {
   static std::once_flag once;
   std::call_once(once, [] {

@@ -2,9 +2,12 @@
 // libvips set-up shared by every image operation: initialise once, keep the
 // operation cache off (we open many files once each), block loaders that are
 // not safe for untrusted input except ImageMagick, which is libvips' only BMP reader.
+#include <string>
 #include <string_view>
 
 #include <vips/vips8>
+
+#include "seedreel/error.hpp"
 
 namespace seedreel::image {
 
@@ -20,5 +23,21 @@ void load_vips_modules();
 
 // True when reading a file sniffed as `format` needs a module.
 bool needs_vips_module(std::string_view format);
+
+// The last libvips error as one line (and clears the buffer).
+std::string vips_message(const vips::VError& e);
+
+// libvips' exception stops at this layer: runs `fn` and turns a vips::VError
+// into Error(kind, subject, "what: <libvips' message>"). Callers outside
+// image/ run their libvips work through here instead of catching VError.
+template <typename Fn>
+decltype(auto) guarded(ErrorKind kind, const std::string& subject, std::string_view what, Fn&& fn) {
+  try {
+    return fn();
+  } catch (const vips::VError& e) {
+    const std::string why = vips_message(e);
+    throw Error(kind, subject, why.empty() ? std::string(what) : std::string(what) + ": " + why);
+  }
+}
 
 }  // namespace seedreel::image

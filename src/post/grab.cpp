@@ -9,8 +9,8 @@
 #include <fmt/format.h>
 
 #include "av/decode.hpp"
-#include "image/png_write.hpp"
 #include "image/vips.hpp"
+#include "pixel/png_write.hpp"
 #include "util/atomic_file.hpp"
 #include "util/interrupt.hpp"
 
@@ -240,7 +240,7 @@ std::int64_t stream_end(const av::Input& in, const AVStream* st) {
 }
 
 Grab grab_last(const std::string& path, int from_end) {
-  if (from_end < 1) throw Error(ErrorKind::usage, path, "the frame index counts from the end: -1 is the last frame");
+  if (from_end < 1) throw Error(ErrorKind::invalid_argument, path, "the frame index counts from the end: -1 is the last frame");
   check_regular_input(path);
   {
     // An mp4/mov header states everything we need; probing other streams'
@@ -306,14 +306,14 @@ Grab grab_last(const std::string& path, int from_end) {
   if (seen == 0) throw Error(ErrorKind::input, path, "no decodable video frame");
   check_complete(in, in->streams[v], top.highest_end());
   if (!top.full())
-    throw Error(ErrorKind::usage, path,
+    throw Error(ErrorKind::invalid_argument, path,
                 "frame -" + std::to_string(from_end) + " asked for, but the video has " + std::to_string(seen) + " frames");
   keys.check_clean(path, top.lowest_pts());
   return make_grab(top.take_first(), in->streams[v], DecodePath::full_decode, pass.truncated);
 }
 
 Grab grab_at(const std::string& path, double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::usage, path, "time must be >= 0");
+  if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::invalid_argument, path, "time must be >= 0");
   check_regular_input(path);
   // The frame displayed at `target`: the highest timestamp not after it, found
   // by decoding in display order until one passes it.
@@ -380,7 +380,7 @@ Grab grab_at(const std::string& path, double seconds) {
 }
 
 std::optional<Grab> grab_key(const std::string& path, double seconds) {
-  if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::usage, path, "time must be >= 0");
+  if (!std::isfinite(seconds) || seconds < 0) throw Error(ErrorKind::invalid_argument, path, "time must be >= 0");
   check_regular_input(path);
   av::Input in(path);
   int v = video_stream(in);
@@ -426,7 +426,7 @@ void check_regular_input(const std::string& path) {
 void check_image_output(const std::string& out, const std::vector<std::string>& inputs) {
   const std::string ext = lower_extension(out);
   if (ext != ".png" && ext != ".jpg" && ext != ".jpeg" && ext != ".webp")
-    throw Error(ErrorKind::usage, out, "cannot tell the image format: use .png, .jpg, .jpeg or .webp");
+    throw Error(ErrorKind::invalid_argument, out, "cannot tell the image format: use .png, .jpg, .jpeg or .webp");
   check_not_an_input(out, inputs);
 }
 
@@ -439,18 +439,18 @@ void check_not_an_input(const std::string& out, const std::vector<std::string>& 
   std::error_code ec;
   for (const auto& in : inputs)
     if (std::filesystem::equivalent(out, in, ec))
-      throw Error(ErrorKind::usage, out, "the output would overwrite an input");
+      throw Error(ErrorKind::invalid_argument, out, "the output would overwrite an input");
 }
 
 namespace {
 
 // Error(usage) unless the quality is 1-100 and `out` names a format we write; its extension.
 std::string checked_extension(const std::string& out, const ImageSaveOptions& options) {
-  if (options.quality < 1 || options.quality > 100) throw Error(ErrorKind::usage, out, "quality must be 1-100");
+  if (options.quality < 1 || options.quality > 100) throw Error(ErrorKind::invalid_argument, out, "quality must be 1-100");
   check_image_output(out, {});
   std::string ext = lower_extension(out);
   if (options.depth != 8 && !(options.depth == 16 && ext == ".png"))
-    throw Error(ErrorKind::usage, out, "depth must be 8, or 16 for a PNG");
+    throw Error(ErrorKind::invalid_argument, out, "depth must be 8, or 16 for a PNG");
   return ext;
 }
 
@@ -458,9 +458,9 @@ AtomicFile::Existing existing(const ImageSaveOptions& options) {
   return options.overwrite ? AtomicFile::Existing::overwrite : AtomicFile::Existing::refuse;
 }
 
-void write_png_atomically(const image::PixelRows& rows, const std::string& out, const ImageSaveOptions& options) {
+void write_png_atomically(const pixel::PixelRows& rows, const std::string& out, const ImageSaveOptions& options) {
   AtomicFile file(out, existing(options));
-  image::write_png(file.temp_path(), rows);
+  pixel::write_png(file.temp_path(), rows);
   file.commit();
 }
 
@@ -473,7 +473,7 @@ void check_save_options(const std::string& out, const ImageSaveOptions& options)
 
 void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options) {
   const std::string ext = checked_extension(out, options);
-  try {
+  image::guarded(ErrorKind::io, out, "cannot write image", [&] {
     if (ext == ".png") {
       // Our own PNG writer (image/png_write.hpp) takes the rendered pixels.
       vips::VImage px = image.format() == VIPS_FORMAT_UCHAR ? image : image.cast(VIPS_FORMAT_UCHAR);
@@ -493,9 +493,7 @@ void save_image(const vips::VImage& image, const std::string& out, const ImageSa
       opt->set("Q", options.quality);
     image.write_to_file(file.temp_path().c_str(), opt);
     file.commit();
-  } catch (const vips::VError& e) {
-    throw Error(ErrorKind::io, out, std::string("cannot write image: ") + e.what());
-  }
+  });
 }
 
 void save_rgb(av::PackedRgb rgb, const std::string& out, const ImageSaveOptions& options) {

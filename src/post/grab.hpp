@@ -84,7 +84,7 @@ void check_not_an_input(const std::string& out, const std::vector<std::string>& 
 
 // Saves an sRGB image to `out` (format from the extension), atomically.
 // Error(usage) for an extension we do not write, Error(io) when it cannot be written.
-// PNG goes through image::write_png, the rest through libvips.
+// PNG goes through pixel::write_png, the rest through libvips.
 void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options);
 // The same for converted frame pixels; PNG needs no libvips at all.
 void save_rgb(av::PackedRgb rgb, const std::string& out, const ImageSaveOptions& options);

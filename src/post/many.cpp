@@ -5,7 +5,6 @@
 #include <map>
 #include <new>
 
-#include "image/ops.hpp"
 #include "image/vips.hpp"
 #include "seedreel/frames.hpp"
 #include "util/interrupt.hpp"
@@ -21,7 +20,7 @@ template <typename Result, typename Fn>
 std::vector<std::variant<Result, Error>> each(const std::vector<std::string>& videos,
                                               const std::vector<std::string>& outs, int jobs, Fn&& fn) {
   if (outs.size() != videos.size())
-    throw Error(ErrorKind::usage, "", "one output per video is needed");
+    throw Error(ErrorKind::invalid_argument, "", "one output per video is needed");
   image::init_vips();
   std::vector<std::variant<Result, Error>> results(videos.size(), Error(ErrorKind::cancelled, "", "not started"));
   parallel_for(videos.size(), jobs, [&](std::size_t i) {
@@ -29,8 +28,6 @@ std::vector<std::variant<Result, Error>> each(const std::vector<std::string>& vi
       results[i] = fn(videos[i], outs[i]);
     } catch (const Error& e) {
       results[i] = e;
-    } catch (const vips::VError& e) {
-      results[i] = Error(ErrorKind::input, videos[i], image::vips_message(e));
     } catch (const std::bad_alloc&) {
       results[i] = Error(ErrorKind::input, videos[i], "out of memory");
     } catch (const std::exception& e) {

@@ -14,7 +14,7 @@
 
 #include "av/decode.hpp"
 #include "av/picture.hpp"
-#include "image/orient.hpp"
+#include "pixel/orient.hpp"
 #include "post/grab.hpp"
 #include "util/interrupt.hpp"
 
@@ -78,7 +78,7 @@ class Miniature {
  public:
   Miniature(int w, int h, int rotation)
       : w_(w), h_(h), turned_(rotation == 90 || rotation == 270),
-        orientation_(image::orientation_of_rotation(rotation)),
+        orientation_(pixel::orientation_of_rotation(rotation)),
         scaler_(turned_ ? h : w, turned_ ? w : h, AV_PIX_FMT_RGB24, SWS_AREA) {}
 
   std::vector<std::uint8_t> operator()(const AVFrame& f) {
@@ -88,7 +88,7 @@ class Miniature {
     const int lines[4] = {sw * 3, 0, 0, 0};
     scaler_.convert_into(f, planes, lines);
     std::vector<std::uint8_t> upright(stored_.size());
-    image::orient(stored_.data(), sw, sh, sw * 3, 3, orientation_, upright.data(), std::ptrdiff_t(w_) * 3);
+    pixel::orient(stored_.data(), sw, sh, sw * 3, 3, orientation_, upright.data(), std::ptrdiff_t(w_) * 3);
     return upright;
   }
 

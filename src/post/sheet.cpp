@@ -56,8 +56,8 @@ SheetResult contact_sheet(const std::string& video, const std::string& out, cons
   post::check_save_options(out, options.save);
   post::check_regular_input(video);
   if (options.cols < 1 || options.rows < 1 || options.cols * options.rows > kMaxTiles)
-    throw Error(ErrorKind::usage, "", fmt::format("the grid needs 1-{} tiles", kMaxTiles));
-  if (options.tile_width < 16 || options.tile_width > 4096) throw Error(ErrorKind::usage, "", "tile width must be 16-4096");
+    throw Error(ErrorKind::invalid_argument, "", fmt::format("the grid needs 1-{} tiles", kMaxTiles));
+  if (options.tile_width < 16 || options.tile_width > 4096) throw Error(ErrorKind::invalid_argument, "", "tile width must be 16-4096");
   image::init_vips();
 
   av::Input in(video);

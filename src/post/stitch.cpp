@@ -156,20 +156,20 @@ Reencode parse_reencode(const std::string& text) {
   if (text == "auto") return Reencode::auto_;
   if (text == "always") return Reencode::always;
   if (text == "never") return Reencode::never;
-  throw Error(ErrorKind::usage, "", "--reencode takes auto, always or never, not '" + text + "'");
+  throw Error(ErrorKind::invalid_argument, "", "takes auto, always or never, not '" + text + "'", "reencode");
 }
 
 Overlap parse_overlap(const std::string& text) {
   if (text == "auto") return Overlap::auto_;
   if (text == "off") return Overlap::off;
-  throw Error(ErrorKind::usage, "", "--overlap takes auto or off, not '" + text + "'");
+  throw Error(ErrorKind::invalid_argument, "", "takes auto or off, not '" + text + "'", "overlap");
 }
 
 StitchResult stitch(const std::vector<std::string>& paths, const std::string& out, const StitchOptions& options) {
-  if (paths.empty()) throw Error(ErrorKind::usage, "", "no clips to stitch");
+  if (paths.empty()) throw Error(ErrorKind::invalid_argument, "", "no clips to stitch");
   {
     auto ext = std::filesystem::path(out).extension().string();
-    if (ext != ".mp4" && ext != ".mov" && ext != ".m4v") throw Error(ErrorKind::usage, out, "the output must be .mp4, .mov or .m4v");
+    if (ext != ".mp4" && ext != ".mov" && ext != ".m4v") throw Error(ErrorKind::invalid_argument, out, "the output must be .mp4, .mov or .m4v");
   }
   post::check_not_an_input(out, paths);
   post::check_replaceable(out, options.overwrite);
@@ -202,13 +202,13 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   std::vector<std::vector<std::string>> audio_why = post::audio_differences(clips);  // per clip
 
   // Frames that repeat the previous clip's end, decided by the pictures
-  // themselves: one duplicated frame, or with --overlap auto a whole echo.
+  // themselves: one duplicated frame, or with overlap auto a whole echo.
   std::vector<post::Echo> echo(clips.size());
   if (options.drop_duplicate_seam_frames || options.overlap == Overlap::auto_) {
     post::EchoSearch search;
     search.min_psnr_db = options.duplicate_psnr_db;
     if (options.overlap == Overlap::auto_) {
-      if (!(options.overlap_window > 0)) throw Error(ErrorKind::usage, "", "the overlap window must be positive");
+      if (!(options.overlap_window > 0)) throw Error(ErrorKind::invalid_argument, "", "must be positive", "overlap_window");
       search.window = options.overlap_window;
     } else {
       search.window = 0;  // the last frame against the first
@@ -413,7 +413,7 @@ StitchResult stitch(const std::vector<std::string>& paths, const std::string& ou
   for (std::size_t i = 0; i < clips.size(); ++i)
     if (clips[i].audio && ((audio_mixed && audio_redo[i]) || (!audio_mixed && !copy_a)))
       result.audio_reencoded_clips.push_back(int(i));
-  if (options.reencode == Reencode::always) result.reasons.push_back("re-encoded on request (--reencode always)");
+  if (options.reencode == Reencode::always) result.reasons.push_back("re-encoded on request (reencode: always)");
   for (std::size_t i = 0; i < clips.size(); ++i)
     if (any_audio && !clips[i].audio)
       result.reasons.push_back(post::name_of(clips[i], i) + ": no audio, filled with silence");

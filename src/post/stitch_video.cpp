@@ -25,7 +25,7 @@ class CopyVideo final : public VideoTrack {
       : mux_(mux), out_(mux.add_copy(first)), tb_(first->time_base), reencode_(std::move(reencode)) {
     if (inband) inband_ = *inband;
     if (std::find(reencode_.begin(), reencode_.end(), true) != reencode_.end()) {
-      if (!inband) throw Error(ErrorKind::usage, "", "clips to re-encode in a copied track without a target");
+      if (!inband) throw Error(ErrorKind::invalid_argument, "", "clips to re-encode in a copied track without a target");
       // Samples whose parameter sets are in-band as well as in the sample entry.
       mux.stream(out_)->codecpar->codec_tag = MKTAG('a', 'v', 'c', '3');
     }
@@ -40,7 +40,7 @@ class CopyVideo final : public VideoTrack {
       shift_ = offset_;  // encoded packets start at 0
       encoder_ = std::make_unique<InbandClip>(clip, inband_, drop, [this](AVPacket& p) { place(p); });
     } else {
-      if (drop > 0) throw Error(ErrorKind::usage, clip.path, "frames cannot be dropped from a copied clip");
+      if (drop > 0) throw Error(ErrorKind::invalid_argument, clip.path, "frames cannot be dropped from a copied clip");
       shift_ = offset_ - stream_start(clip.video);
     }
   }

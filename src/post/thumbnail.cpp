@@ -140,7 +140,7 @@ FrameResult thumbnail(const std::string& video, const std::string& out, const Th
   post::check_image_output(out, {video});
   post::check_save_options(out, options.save);
   post::check_regular_input(video);
-  if (options.window < 1) throw Error(ErrorKind::usage, "", "the smart window needs at least one frame");
+  if (options.window < 1) throw Error(ErrorKind::invalid_argument, "", "the smart window needs at least one frame");
   image::init_vips();
   double seconds = options.at ? seconds_of(video, *options.at) : 0;
   if (options.smart) seconds = representative_time(video, sample_window(video, options.at ? seconds : -1, options.window));

@@ -27,7 +27,7 @@ const char* to_string(DecodePath path) noexcept {
 
 TimePoint parse_time_point(const std::string& text) {
   auto bad = [&] {
-    return Error(ErrorKind::usage, "", "bad time '" + text + "': use seconds (3.5, 3.5s), [HH:]MM:SS(.s) or a percentage (50%)");
+    return Error(ErrorKind::invalid_argument, "", "bad time '" + text + "': use seconds (3.5, 3.5s), [HH:]MM:SS(.s) or a percentage (50%)");
   };
   std::string s = text;
   double v = 0;
@@ -51,7 +51,7 @@ TimePoint parse_time_point(const std::string& text) {
 }
 
 std::pair<int, int> parse_size(const std::string& text) {
-  auto bad = [&] { return Error(ErrorKind::usage, "", "bad size '" + text + "': use WxH, Wx or xH (e.g. 320x)"); };
+  auto bad = [&] { return Error(ErrorKind::invalid_argument, "", "bad size '" + text + "': use WxH, Wx or xH (e.g. 320x)"); };
   auto x = text.find('x');
   if (x == std::string::npos) throw bad();
   auto side = [&](const std::string& s) {

@@ -151,7 +151,7 @@ std::vector<ReportClip> clips_from_journal(const std::vector<JournalEntry>& entr
 
 ReportResult write_report(const std::vector<ReportClip>& clips, const std::string& out, const ReportOptions& o) {
   if (o.thumb_width < 16 || o.thumb_width > 1920)
-    throw Error(ErrorKind::usage, "", "the picture width must be 16-1920 pixels");
+    throw Error(ErrorKind::invalid_argument, "", "the picture width must be 16-1920 pixels");
   const fs::path page = fs::absolute(out);
   AtomicFile file(page, o.overwrite ? AtomicFile::Existing::overwrite : AtomicFile::Existing::refuse);
   const fs::path dir = page.parent_path() / (page.stem().string() + "_files");

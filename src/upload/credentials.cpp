@@ -69,7 +69,7 @@ S3Credentials load_s3_credentials() {
     c.session_token = keys["aws_session_token"];
   }
   if (c.access_key_id.empty() || c.secret_access_key.empty())
-    throw Error(ErrorKind::usage, "s3",
+    throw Error(ErrorKind::invalid_argument, "s3",
                 fmt::format("no S3 credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or give profile '{}' "
                             "aws_access_key_id and aws_secret_access_key in {}",
                             profile, credentials_file.string()));

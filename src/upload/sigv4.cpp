@@ -24,7 +24,7 @@ std::string uri_encode(std::string_view text, bool keep_slash) {
 
 std::string presign(const PresignRequest& r, const S3Credentials& cred) {
   if (r.expires < 1 || r.expires > 604800)
-    throw Error(ErrorKind::usage, "", fmt::format("a presigned URL lasts 1 s to 7 days, not {} s", r.expires));
+    throw Error(ErrorKind::invalid_argument, "", fmt::format("a presigned URL lasts 1 s to 7 days, not {} s", r.expires));
   std::tm tm{};
   gmtime_r(&r.now, &tm);
   std::array<char, 32> stamp{}, day{};

@@ -173,9 +173,9 @@ Blob describe(const std::string& path) {
 }
 
 std::unique_ptr<Store> make_put_store(const std::string& put_template, const std::string& get_template) {
-  if (!is_http(put_template)) throw Error(ErrorKind::usage, "--upload", "put: needs an http(s) URL template");
+  if (!is_http(put_template)) throw Error(ErrorKind::invalid_argument, "", "put: needs an http(s) URL template", "upload");
   if (!get_template.empty() && !is_http(get_template))
-    throw Error(ErrorKind::usage, "--upload-get", "must be an http(s) URL template");
+    throw Error(ErrorKind::invalid_argument, "", "must be an http(s) URL template", "upload_get");
   std::string put = put_template;
   // A folder: each file under its content's name.
   if (put.ends_with('/')) put += "{sha256}.{ext}";
@@ -187,11 +187,11 @@ std::unique_ptr<Store> make_s3_store(const std::string& spec, const UploadSettin
   std::string bucket = rest.substr(0, rest.find('/'));
   std::string prefix = rest.size() > bucket.size() ? rest.substr(bucket.size() + 1) : "";
   while (prefix.ends_with('/')) prefix.pop_back();
-  if (bucket.empty()) throw Error(ErrorKind::usage, "--upload", "s3:// needs a bucket: s3://bucket/prefix");
+  if (bucket.empty()) throw Error(ErrorKind::invalid_argument, "", "s3:// needs a bucket: s3://bucket/prefix", "upload");
   std::string endpoint = settings.s3_endpoint;
   while (endpoint.ends_with('/')) endpoint.pop_back();
   if (!endpoint.empty() && !is_http(endpoint))
-    throw Error(ErrorKind::usage, "--s3-endpoint", "must be an http(s) URL");
+    throw Error(ErrorKind::invalid_argument, "", "must be an http(s) URL", "s3_endpoint");
   S3Credentials cred = settings.s3_credentials ? *settings.s3_credentials : load_s3_credentials();
   return std::make_unique<S3Store>(bucket, prefix, endpoint, std::move(cred), settings.presign_seconds);
 }

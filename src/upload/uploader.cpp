@@ -65,6 +65,11 @@ std::string upload_cache_path(const std::string& journal_path) {
   return (fs::path(journal_path).parent_path() / "uploads.db").string();
 }
 
+std::string loopback_upload_spec(const std::string& base_url) {
+  if (!http::is_loopback_url(base_url)) return "";
+  return "put:" + base_url + (base_url.ends_with('/') ? "" : "/") + "uploads/{sha256}.{ext}";
+}
+
 struct Uploader::Impl {
   UploadSettings settings;
   std::unique_ptr<upload::Store> store;  // null: asset mode without a store
@@ -86,10 +91,11 @@ struct Uploader::Impl {
     else if (spec.starts_with("s3://"))
       store = upload::make_s3_store(spec, settings);
     else if (!spec.empty() || !asset)
-      throw Error(ErrorKind::usage, "--upload",
+      throw Error(ErrorKind::invalid_argument, "",
                   fmt::format("'{}' is not an upload target: put:URL_TEMPLATE, s3://bucket/prefix, asset, "
                               "asset:put:URL_TEMPLATE or asset:s3://bucket/prefix",
-                              redact_presigned(http::redact_url(settings.spec))));
+                              redact_presigned(http::redact_url(settings.spec))),
+                  "upload");
   }
 
   std::shared_ptr<std::mutex> lock_for(const std::string& sha) {
@@ -208,7 +214,7 @@ Published Uploader::publish(const std::string& path, MediaKind kind, Client* cli
     ++(m.stats.*field);
   };
   if (m.asset) {
-    if (!client) throw Error(ErrorKind::usage, path, "an asset upload needs the provider's client");
+    if (!client) throw Error(ErrorKind::invalid_argument, path, "an asset upload needs the provider's client");
     const std::string scope = m.asset_scope(client->provider());
     if (auto id = m.cache.get(scope, b.sha256)) {
       out.source = out.shown = "asset://" + *id;
@@ -222,8 +228,8 @@ Published Uploader::publish(const std::string& path, MediaKind kind, Client* cli
     count(out.uploaded ? &UploadStats::puts : &UploadStats::reused);
     url = m.store->read_url(b);
   } else if (kind == MediaKind::video) {
-    throw Error(ErrorKind::usage, path,
-                "a video asset needs a store to be read from first: --upload asset:s3://bucket/prefix or asset:put:URL");
+    throw Error(ErrorKind::invalid_argument, path,
+                "a video asset needs a store to be read from first: asset:s3://bucket/prefix or asset:put:URL", "upload");
   } else {
     std::ifstream in(path, std::ios::binary);
     std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());

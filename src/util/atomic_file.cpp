@@ -83,7 +83,7 @@ void sweep_stale_temps(const fs::path& folder) {
 }  // namespace
 
 AtomicFile::AtomicFile(fs::path target, Existing existing) : target_(std::move(target)), existing_(existing) {
-  if (target_.filename().empty()) throw Error(ErrorKind::usage, target_.string(), "output path names a folder, not a file");
+  if (target_.filename().empty()) throw Error(ErrorKind::invalid_argument, target_.string(), "output path names a folder, not a file");
   if (target_.parent_path().empty()) target_ = fs::path(".") / target_;
   std::error_code ec;
   if (existing_ == Existing::refuse && fs::exists(target_, ec))

@@ -1,13 +1,3 @@
 #pragma once
-// Base64 (RFC 4648, with padding) for data URIs.
-#include <optional>
-#include <string>
-#include <string_view>
-
-namespace seedreel {
-
-std::string base64_encode(std::string_view bytes);
-// nullopt when the text is not valid base64.
-std::optional<std::string> base64_decode(std::string_view text);
-
-}  // namespace seedreel
+// Base64 is public (seedreel/base64.hpp); this name stays for the library's own files.
+#include "seedreel/base64.hpp"

@@ -43,7 +43,7 @@ std::string conform_first_frame(const ChainPlan& plan, const std::string& parts)
 
 WorkflowResult chain(Client& client, const ChainPlan& plan, const WorkflowOptions& options) {
   if (plan.prompts.empty()) throw Error(ErrorKind::validation, "", "no prompts");
-  if (plan.first_frame.empty()) throw Error(ErrorKind::usage, "--first-frame", "give the first frame image");
+  if (plan.first_frame.empty()) throw Error(ErrorKind::invalid_argument, "", "give the first frame image", "first_frame");
   std::error_code ec;
   if (!fs::is_regular_file(plan.first_frame, ec)) throw Error(ErrorKind::input, plan.first_frame, "no such file");
   std::string parts = prepare_parts(options);

@@ -45,10 +45,11 @@ WorkflowResult extend(Client& client, const ExtendPlan& plan, const WorkflowOpti
   const Range& band = media_limits().video_duration;
   double tail = plan.tail > 0 ? plan.tail : band.max;
   if (!band.contains(tail))
-    throw Error(ErrorKind::usage, "--tail", fmt::format("{} s is outside the {}-{} s a reference video may last", tail,
-                                                        band.min, band.max));
-  if (plan.times < 1) throw Error(ErrorKind::usage, "--times", "must be at least 1");
-  if (!plan.publish) throw Error(ErrorKind::usage, "", "a local tail needs somewhere to be published (an upload URL)");
+    throw Error(ErrorKind::invalid_argument, "",
+                fmt::format("{} s is outside the {}-{} s a reference video may last", tail, band.min, band.max), "tail");
+  if (plan.times < 1) throw Error(ErrorKind::invalid_argument, "", "must be at least 1", "times");
+  if (!plan.publish)
+    throw Error(ErrorKind::invalid_argument, "", "a local tail needs somewhere to be published (an upload URL)", "publish");
   MediaInfo info = probe(plan.video);  // Error(input) for missing, empty, corrupt files
   if (!info.video) throw Error(ErrorKind::input, plan.video, "has no video stream");
 

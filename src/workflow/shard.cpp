@@ -21,7 +21,7 @@ std::optional<std::string> process_env(const std::string& name) {
   return std::string(v);
 }
 
-[[noreturn]] void refuse(const std::string& reason) { throw Error(ErrorKind::usage, "", reason); }
+[[noreturn]] void refuse(const std::string& reason) { throw Error(ErrorKind::invalid_argument, "", reason, "shard"); }
 
 // A variable as a whole number 0..INT_MAX; nullopt when unset or empty.
 std::optional<int> number(const EnvLookup& env, const std::string& name) {
@@ -78,7 +78,7 @@ ShardOrigin slurm(int id, const EnvLookup& env, const GivenCount& given) {
   if ((max && *max - *min != (*count - 1) * step) || id < *min || (id - *min) % step != 0 ||
       (id - *min) / step >= *count)
     refuse(fmt::format("SLURM_ARRAY_TASK_ID={} in an array of {} task(s) from {} to {} (step {}) that are not evenly "
-                       "spaced: submit with --array=0-{} (each task one shard), or give the shard as i/n",
+                       "spaced: submit with sbatch --array=0-{} (each task one shard), or give the shard as i/n",
                        id, *count, *min, max ? std::to_string(*max) : "?", step, *count - 1));
   if (given.value && *given.value != *count)
     refuse(fmt::format("the Slurm array has {} tasks (SLURM_ARRAY_TASK_COUNT) but {} says {} shards", *count, given.name,

@@ -12,7 +12,7 @@ namespace seedreel {
 
 Publisher put_publisher(const std::string& url, double timeout_seconds) {
   if (!url.starts_with("http://") && !url.starts_with("https://"))
-    throw Error(ErrorKind::usage, url, "an upload URL must be http(s)");
+    throw Error(ErrorKind::invalid_argument, url, "an upload URL must be http(s)");
   UploadSettings s;
   // "{name}" stays; a folder gets the file's name, as this function always did.
   s.spec = "put:" + url + (url.find("{name}") == std::string::npos && url.ends_with('/') ? "{name}" : "");

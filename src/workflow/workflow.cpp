@@ -45,8 +45,8 @@ const char* to_string(ClipOrigin origin) noexcept {
 namespace workflow_detail {
 
 std::string prepare_parts(const WorkflowOptions& options) {
-  if (!options.journal) throw Error(ErrorKind::usage, "", "a workflow needs a journal");
-  if (options.output.empty()) throw Error(ErrorKind::usage, "-o", "give the output video path");
+  if (!options.journal) throw Error(ErrorKind::invalid_argument, "", "a workflow needs a journal");
+  if (options.output.empty()) throw Error(ErrorKind::invalid_argument, "", "give the output video path", "output");
   if (!options.sheet.empty()) post::check_image_output(options.sheet, {options.output});
   std::string parts = options.parts_dir.empty() ? parts_dir_for(options.output) : options.parts_dir;
   std::error_code ec;

@@ -13,7 +13,7 @@
 #include <thread>
 
 #include "emulator.hpp"
-#include "util/interrupt.hpp"
+#include "seedreel/interrupt.hpp"
 
 int main(int argc, char** argv) {
   seedance_emu::Options opts;

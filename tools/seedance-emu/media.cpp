@@ -3,7 +3,7 @@
 #include <vips/vips8>
 
 #include "image/vips.hpp"
-#include "util/base64.hpp"
+#include "seedreel/base64.hpp"
 
 namespace seedance_emu {
 

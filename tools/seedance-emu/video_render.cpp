@@ -9,7 +9,7 @@
 #include "av/picture.hpp"
 #include "image/vips.hpp"
 #include "util/atomic_file.hpp"
-#include "util/interrupt.hpp"
+#include "seedreel/interrupt.hpp"
 
 namespace seedance_emu {
 

@@ -41,7 +41,7 @@ const Registration reg{44, "asset", "Asset library: create a group, register med
       return exit_code::ok;
     }
     if (o->url.rfind("http://", 0) != 0 && o->url.rfind("https://", 0) != 0)
-      throw Error(ErrorKind::usage, "--url", "the asset API takes a public http(s) URL");
+      throw Error(ErrorKind::invalid_argument, "--url", "the asset API takes a public http(s) URL");
     std::string name = o->name;
     if (name.empty()) {
       auto path = o->url.substr(0, o->url.find_first_of("?#"));

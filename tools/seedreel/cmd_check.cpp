@@ -15,12 +15,12 @@ nlohmann::json error_json(const Error& e);
 // One --as for all files, or one per file in order; none: inferred from the kind.
 std::vector<std::optional<Role>> parse_roles(const std::vector<std::string>& given, std::size_t files) {
   if (!given.empty() && given.size() != 1 && given.size() != files)
-    throw Error(ErrorKind::usage, "--as", fmt::format("give one role for all files or one per file ({} files, {} roles)", files, given.size()));
+    throw Error(ErrorKind::invalid_argument, "--as", fmt::format("give one role for all files or one per file ({} files, {} roles)", files, given.size()));
   std::vector<std::optional<Role>> roles(files);
   for (std::size_t i = 0; i < files && !given.empty(); ++i) {
     const auto& text = given.size() == 1 ? given[0] : given[i];
     auto role = parse_role(text);
-    if (!role) throw Error(ErrorKind::usage, "--as", "unknown role '" + text + "'");
+    if (!role) throw Error(ErrorKind::invalid_argument, "--as", "unknown role '" + text + "'");
     roles[i] = role;
   }
   return roles;

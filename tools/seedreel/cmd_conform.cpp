@@ -51,11 +51,11 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
   sub.add_flag("--force", o->conform.force, "Replace existing outputs");
   return [o, &ctx] {
     auto fit = parse_fit(o->fit);
-    if (!fit) throw Error(ErrorKind::usage, "--fit", "expected pad or crop, got '" + o->fit + "'");
+    if (!fit) throw Error(ErrorKind::invalid_argument, "--fit", "expected pad or crop, got '" + o->fit + "'");
     auto pad = parse_pad_fill(o->pad);
-    if (!pad) throw Error(ErrorKind::usage, "--pad", "expected a colour (black, white, grey, RRGGBB) or blur, got '" + o->pad + "'");
+    if (!pad) throw Error(ErrorKind::invalid_argument, "--pad", "expected a colour (black, white, grey, RRGGBB) or blur, got '" + o->pad + "'");
     auto budget = parse_total_budget(o->budget);
-    if (!budget) throw Error(ErrorKind::usage, "--total-budget", "expected proportional or first-n, got '" + o->budget + "'");
+    if (!budget) throw Error(ErrorKind::invalid_argument, "--total-budget", "expected proportional or first-n, got '" + o->budget + "'");
     o->conform.fit = *fit;
     o->conform.pad = *pad;
     o->conform.total_budget = *budget;
@@ -65,7 +65,7 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
 
     auto results = conform(inputs, o->conform);
     for (auto& r : results)
-      if (const auto* e = std::get_if<Error>(&r)) r = add_force_hint(*e);
+      if (const auto* e = std::get_if<Error>(&r)) r = in_cli_terms(*e);
 
     bool unreadable = false, failing = false;
     nlohmann::json files = nlohmann::json::array();

@@ -3,7 +3,6 @@
 #include <cstdlib>
 
 #include "api_options.hpp"
-#include "http/http.hpp"
 #include "command.hpp"
 #include "upload_options.hpp"
 #include "workflow_options.hpp"
@@ -40,11 +39,10 @@ const Registration reg{61, "extend", "Continue a video from its tail as a refere
     if (const char* env = std::getenv("SEEDREEL_UPLOAD_URL"); env && *env) fallback = put_spec(env);
     // A server on this machine (the emulator) takes uploads itself; a real
     // provider's host never gets the video unasked.
-    if (std::string base = provider_for(o->flags.api).base_url; fallback.empty() && http::is_loopback_url(base))
-      fallback = "put:" + base + (base.ends_with('/') ? "" : "/") + "uploads/{sha256}.{ext}";
+    if (fallback.empty()) fallback = loopback_upload_spec(provider_for(o->flags.api).base_url);
     auto uploader = make_uploader(upload, o->flags.api, ctx, fallback);
     if (!uploader)
-      throw Error(ErrorKind::usage, "--upload",
+      throw Error(ErrorKind::invalid_argument, "--upload",
                   "the API reads a reference video only from a URL or asset: give where to put the tail "
                   "(--upload put:URL_TEMPLATE, s3://bucket/prefix or asset:…, or --upload-url URL)");
     ExtendPlan plan;

@@ -58,7 +58,7 @@ const Registration reg{60, "last-frame", "Save the exact last displayed frame (P
     if (auto outs = folder_outputs(m.videos, m.out, m.format))
       return report_each<FrameResult>(ctx, m.videos, last_frames(m.videos, *outs, o, m.jobs), frame_json,
                                       [&](const FrameResult& r) { print_frame(ctx, r); });
-    print_frame(ctx, with_force_hint([&] { return last_frame(m.videos[0], m.out, o); }));
+    print_frame(ctx, with_cli_terms([&] { return last_frame(m.videos[0], m.out, o); }));
     return 0;
   };
 }};

@@ -57,7 +57,7 @@ const Registration reg{46, "list", "List the provider's tasks of the last 7 days
     Provider provider = provider_for(o->api);
     auto client = make_client(o->api, provider, ctx);
     if (!client->can_list())
-      throw Error(ErrorKind::usage, provider.name,
+      throw Error(ErrorKind::invalid_argument, provider.name,
                   fmt::format("the {} dialect has no endpoint that lists tasks (only Ark dialect providers, such as "
                               "ark-cn and ark-intl, have one); look up a task you know with `seedreel status ID`",
                               to_string(provider.dialect)));

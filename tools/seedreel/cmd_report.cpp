@@ -95,7 +95,7 @@ const Registration reg{66, "report", "Write a review page of a run: every clip's
     o.title = a->title;
     o.jobs = a->jobs;
     o.overwrite = a->force;
-    return print_report(ctx, with_force_hint([&] { return write_report(clips, a->out, o); }));
+    return print_report(ctx, with_cli_terms([&] { return write_report(clips, a->out, o); }));
   };
 }};
 

@@ -112,7 +112,7 @@ const Registration reg{50, "resume", "Finish journaled tasks and the workflows t
         print_error(err);
         item["result"] = "error";
         item["error"] = {{"kind", to_string(err.kind())}, {"message", err.reason()}};
-        keep_first(exit_status(err.kind()));
+        keep_first(exit_status(err));
       }
       out.push_back(item);
     }

@@ -40,7 +40,7 @@ const Registration reg{62, "sheet", "Contact sheet: a grid of evenly spaced fram
     if (auto outs = folder_outputs(m.videos, m.out, m.format))
       return report_each<SheetResult>(ctx, m.videos, contact_sheets(m.videos, *outs, a->o, m.jobs), sheet_json,
                                       print_sheet);
-    SheetResult r = with_force_hint([&] { return contact_sheet(m.videos[0], m.out, a->o); });
+    SheetResult r = with_cli_terms([&] { return contact_sheet(m.videos[0], m.out, a->o); });
     if (ctx.json) print_json(sheet_json(r));
     else print_sheet(r);
     return 0;

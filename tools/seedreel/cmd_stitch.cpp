@@ -38,7 +38,7 @@ const Registration reg{63, "stitch", "Join clips into one +faststart mp4: stream
     a->o.reencode = parse_reencode(a->reencode);
     a->o.overlap = parse_overlap(a->overlap);
     a->o.overwrite = a->force;
-    StitchResult r = with_force_hint([&] { return stitch(a->clips, a->out, a->o); });
+    StitchResult r = with_cli_terms([&] { return stitch(a->clips, a->out, a->o); });
     if (ctx.json) {
       nlohmann::json seams = nlohmann::json::array();
       for (const auto& s : r.seams)

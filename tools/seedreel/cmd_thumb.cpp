@@ -48,7 +48,7 @@ const Registration reg{61, "thumb", "Save a thumbnail: the frame at a time or pe
     if (auto outs = folder_outputs(m.videos, m.out, m.format))
       return report_each<FrameResult>(ctx, m.videos, thumbnails(m.videos, *outs, o, m.jobs), frame_json,
                                       [&](const FrameResult& r) { print_frame(ctx, r); });
-    print_frame(ctx, with_force_hint([&] { return thumbnail(m.videos[0], m.out, o); }));
+    print_frame(ctx, with_cli_terms([&] { return thumbnail(m.videos[0], m.out, o); }));
     return 0;
   };
 }};

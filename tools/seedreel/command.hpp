@@ -7,6 +7,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "errors.hpp"
+
 namespace seedreel::cli {
 
 struct Context {

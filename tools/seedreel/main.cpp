@@ -12,7 +12,7 @@
 #include "command.hpp"
 #include "limits_options.hpp"
 #include "output.hpp"
-#include "util/interrupt.hpp"
+#include "seedreel/interrupt.hpp"
 
 namespace seedreel::cli {
 std::vector<Entry>& registry() {
@@ -23,6 +23,7 @@ std::vector<Entry>& registry() {
 
 int main(int argc, char** argv) {
   using namespace seedreel;
+  namespace exit_code = cli::exit_code;
   CLI::App app{"seedreel: prepare, submit and finish Seedance 2.0 videos", "seedreel"};
   app.require_subcommand(1, 1);
   app.set_version_flag("--version", "seedreel 0.1.0");
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
       return run();
     } catch (const Error& e) {
       cli::print_error(e);
-      return exit_status(e.kind());
+      return cli::exit_status(e);
     } catch (const std::bad_alloc&) {
       fmt::print(stderr, "seedreel: out of memory\n");
       return exit_code::bad_input;

@@ -29,7 +29,7 @@ std::optional<std::vector<std::string>> folder_outputs(const std::vector<std::st
   const bool folder = out.ends_with('/') || fs::is_directory(out, ec) || videos.size() > 1;
   if (!folder) return std::nullopt;
   if (fs::exists(out, ec) && !fs::is_directory(out, ec))
-    throw Error(ErrorKind::usage, out, "several videos need an output folder, and this is a file");
+    throw Error(ErrorKind::invalid_argument, out, "several videos need an output folder, and this is a file");
   fs::create_directories(out, ec);
   if (ec) throw Error(ErrorKind::io, out, "cannot make the output folder: " + ec.message());
   return outputs_in_folder(videos, out, ext);
@@ -44,8 +44,8 @@ int report_each(const Context& ctx, const std::vector<std::string>& videos,
   auto records = nlohmann::json::array();
   for (std::size_t i = 0; i < outcomes.size(); ++i) {
     if (const auto* e = std::get_if<Error>(&outcomes[i])) {
-      Error shown = add_force_hint(*e);
-      if (status == 0) status = exit_status(shown.kind());
+      Error shown = in_cli_terms(*e);
+      if (status == 0) status = exit_status(shown);
       print_error(shown);
       auto j = error_json(shown);
       j["input"] = videos[i];

@@ -38,12 +38,7 @@ void print_json(const nlohmann::json& j) {
   std::fwrite(text.data(), 1, text.size(), stdout);
 }
 
-Error add_force_hint(const Error& e) {
-  if (e.kind() != ErrorKind::io || e.reason() != output_exists_reason) return e;
-  return Error(e.kind(), e.subject(), fmt::format("{} (use --force to overwrite)", e.reason()));
-}
-
-void print_error(const Error& e) { fmt::print(stderr, "seedreel: {}\n", e.what()); }
+void print_error(const Error& e) { fmt::print(stderr, "seedreel: {}\n", in_cli_terms(e).what()); }
 
 std::string human_bytes(std::uint64_t bytes) {
   if (bytes < 1000) return fmt::format("{} B", bytes);

@@ -7,7 +7,7 @@
 
 #include <nlohmann/json_fwd.hpp>
 
-#include "seedreel/error.hpp"
+#include "errors.hpp"
 
 namespace seedreel::cli {
 
@@ -20,19 +20,7 @@ void print_table(const std::vector<Row>& rows);
 // U+FFFD instead of throwing and losing the whole result.
 void print_json(const nlohmann::json& j);
 
-// The library refuses an existing output without naming a flag; these add
-// the flag that lifts the refusal. Other errors pass as they are.
-Error add_force_hint(const Error& e);
-template <class F>
-auto with_force_hint(F&& run) -> decltype(run()) {
-  try {
-    return run();
-  } catch (const Error& e) {
-    throw add_force_hint(e);
-  }
-}
-
-// "seedreel: <subject>: <reason>" on stderr.
+// "seedreel: <subject>: <flag>: <reason>" on stderr, in the CLI's terms (errors.hpp).
 void print_error(const Error& e);
 
 std::string human_bytes(std::uint64_t bytes);

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <string>
 
-namespace seedreel::image {
+namespace seedreel::pixel {
 
 // Rows of `depth`-bit samples (8, or 16 stored big-endian as PNG wants them),
 // `bands` per pixel: 1 grey, 2 grey + alpha, 3 RGB, 4 RGBA. `stride` is the
@@ -27,4 +27,4 @@ std::string encode_png(const PixelRows& rows);
 // encode_png written to `path` (created or emptied). Error(io) when it cannot be.
 void write_png(const std::string& path, const PixelRows& rows);
 
-}  // namespace seedreel::image
+}  // namespace seedreel::pixel

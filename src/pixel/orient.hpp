@@ -4,7 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 
-namespace seedreel::image {
+namespace seedreel::pixel {
 
 // The EXIF orientation (1, 6, 3 or 8) that shows a picture turned by
 // `degrees` clockwise (0, 90, 180 or 270).
@@ -19,4 +19,4 @@ inline bool swaps_sides(int orientation) { return orientation >= 5; }
 void orient(const std::uint8_t* src, int w, int h, std::ptrdiff_t src_stride, int bpp, int orientation,
             std::uint8_t* dst, std::ptrdiff_t dst_stride);
 
-}  // namespace seedreel::image
+}  // namespace seedreel::pixel

@@ -1,8 +1,8 @@
-#include "image/orient.hpp"
+#include "pixel/orient.hpp"
 
 #include <cstring>
 
-namespace seedreel::image {
+namespace seedreel::pixel {
 
 int orientation_of_rotation(int degrees) {
   switch (degrees) {
@@ -31,4 +31,4 @@ void orient(const std::uint8_t* src, int w, int h, std::ptrdiff_t src_stride, in
   }
 }
 
-}  // namespace seedreel::image
+}  // namespace seedreel::pixel

@@ -1,4 +1,4 @@
-#include "image/png_write.hpp"
+#include "pixel/png_write.hpp"
 
 #include <libdeflate.h>
 #include <zlib.h>
@@ -16,7 +16,7 @@
 #include "seedreel/error.hpp"
 #include "util/unique_fd.hpp"
 
-namespace seedreel::image {
+namespace seedreel::pixel {
 
 namespace {
 
@@ -75,10 +75,10 @@ struct CompressorDeleter {
 // The rows filtered and compressed: the zlib stream the IDAT chunks carry.
 // Error(usage) for pictures a PNG cannot hold.
 std::vector<std::uint8_t> compressed_rows(const PixelRows& px) {
-  if (px.width <= 0 || px.height <= 0 || !px.data) throw Error(ErrorKind::usage, "", "empty picture");
-  if (px.bands < 1 || px.bands > 4) throw Error(ErrorKind::usage, "", "a PNG has 1 to 4 bands");
-  if (px.depth != 8 && px.depth != 16) throw Error(ErrorKind::usage, "", "we write 8- or 16-bit PNG samples");
-  if (px.stride < std::ptrdiff_t(px.width) * px.pixel_bytes()) throw Error(ErrorKind::usage, "", "rows overlap");
+  if (px.width <= 0 || px.height <= 0 || !px.data) throw Error(ErrorKind::invalid_argument, "", "empty picture");
+  if (px.bands < 1 || px.bands > 4) throw Error(ErrorKind::invalid_argument, "", "a PNG has 1 to 4 bands");
+  if (px.depth != 8 && px.depth != 16) throw Error(ErrorKind::invalid_argument, "", "we write 8- or 16-bit PNG samples");
+  if (px.stride < std::ptrdiff_t(px.width) * px.pixel_bytes()) throw Error(ErrorKind::invalid_argument, "", "rows overlap");
   const std::size_t row = std::size_t(px.width) * std::size_t(px.pixel_bytes()) + 1;
   const std::size_t total = row * std::size_t(px.height);
 
@@ -163,4 +163,4 @@ void write_png(const std::string& path, const PixelRows& rows) {
   if (std::fflush(f.get()) != 0) fail();
 }
 
-}  // namespace seedreel::image
+}  // namespace seedreel::pixel

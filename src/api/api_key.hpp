@@ -6,7 +6,7 @@
 
 namespace seedreel {
 
-// Error(usage) about `where` (the variable or file the key came from) when
+// Error(invalid_argument) about `where` (the variable or file the key came from) when
 // the key holds a control character. The key itself is never quoted.
 void check_api_key(std::string_view key, const std::string& where);
 

@@ -30,9 +30,9 @@ ListPage parse_list_page(const nlohmann::json& j, const std::string& subject);
 // page pushes the older ones a place down, so one can show on two pages.
 class ListCollector {
  public:
-  // Error(usage) about `subject` for a page size outside 1–500 or max_pages < 1.
+  // Error(invalid_argument) about `subject` for a page size outside 1–500 or max_pages < 1.
   ListCollector(const ListFilter& filter, const std::string& subject);
-  // Adds page `page_num` (1-based); true once it was the last. Error(usage)
+  // Adds page `page_num` (1-based); true once it was the last. Error(invalid_argument)
   // when more than max_pages pages would be needed.
   bool add(ListPage page, int page_num);
   std::vector<ListedTask> take() && { return std::move(tasks_); }

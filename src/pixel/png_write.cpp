@@ -73,7 +73,7 @@ struct CompressorDeleter {
 };
 
 // The rows filtered and compressed: the zlib stream the IDAT chunks carry.
-// Error(usage) for pictures a PNG cannot hold.
+// Error(invalid_argument) for pictures a PNG cannot hold.
 std::vector<std::uint8_t> compressed_rows(const PixelRows& px) {
   if (px.width <= 0 || px.height <= 0 || !px.data) throw Error(ErrorKind::invalid_argument, "", "empty picture");
   if (px.bands < 1 || px.bands > 4) throw Error(ErrorKind::invalid_argument, "", "a PNG has 1 to 4 bands");

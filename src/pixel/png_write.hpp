@@ -21,7 +21,7 @@ struct PixelRows {
 };
 
 // The encoded PNG: signature, IHDR, IDAT and IEND (no metadata).
-// Error(usage) for an empty picture, an unsupported band count or rows that overlap.
+// Error(invalid_argument) for an empty picture, an unsupported band count or rows that overlap.
 std::string encode_png(const PixelRows& rows);
 
 // encode_png written to `path` (created or emptied). Error(io) when it cannot be.

@@ -444,7 +444,7 @@ void check_not_an_input(const std::string& out, const std::vector<std::string>& 
 
 namespace {
 
-// Error(usage) unless the quality is 1-100 and `out` names a format we write; its extension.
+// Error(invalid_argument) unless the quality is 1-100 and `out` names a format we write; its extension.
 std::string checked_extension(const std::string& out, const ImageSaveOptions& options) {
   if (options.quality < 1 || options.quality > 100) throw Error(ErrorKind::invalid_argument, out, "quality must be 1-100");
   check_image_output(out, {});
@@ -475,7 +475,7 @@ void save_image(const vips::VImage& image, const std::string& out, const ImageSa
   const std::string ext = checked_extension(out, options);
   image::guarded(ErrorKind::io, out, "cannot write image", [&] {
     if (ext == ".png") {
-      // Our own PNG writer (image/png_write.hpp) takes the rendered pixels.
+      // Our own PNG writer (pixel/png_write.hpp) takes the rendered pixels.
       vips::VImage px = image.format() == VIPS_FORMAT_UCHAR ? image : image.cast(VIPS_FORMAT_UCHAR);
       std::size_t size = 0;
       std::unique_ptr<void, void (*)(void*)> pixels(px.write_to_memory(&size), g_free);

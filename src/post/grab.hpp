@@ -72,18 +72,18 @@ std::optional<Grab> grab_key(const std::string& path, double seconds);
 // the open (and Ctrl-C with it) or never end, so it is refused before opening.
 void check_regular_input(const std::string& path);
 
-// Error(usage) when `out` is not .png/.jpg/.jpeg/.webp or names one of `inputs`.
+// Error(invalid_argument) when `out` is not .png/.jpg/.jpeg/.webp or names one of `inputs`.
 void check_image_output(const std::string& out, const std::vector<std::string>& inputs);
-// Error(usage) when `options` cannot be written to `out` (quality outside
+// Error(invalid_argument) when `options` cannot be written to `out` (quality outside
 // 1-100, a depth other than 8 or 16, 16 bits for anything but PNG).
 void check_save_options(const std::string& out, const ImageSaveOptions& options);
 // Error(io) with output_exists_reason when `out` exists and is not to be replaced.
 void check_replaceable(const std::string& out, bool overwrite);
-// Error(usage) when `out` names one of `inputs` (outputs never replace inputs).
+// Error(invalid_argument) when `out` names one of `inputs` (outputs never replace inputs).
 void check_not_an_input(const std::string& out, const std::vector<std::string>& inputs);
 
 // Saves an sRGB image to `out` (format from the extension), atomically.
-// Error(usage) for an extension we do not write, Error(io) when it cannot be written.
+// Error(invalid_argument) for an extension we do not write, Error(io) when it cannot be written.
 // PNG goes through pixel::write_png, the rest through libvips.
 void save_image(const vips::VImage& image, const std::string& out, const ImageSaveOptions& options);
 // The same for converted frame pixels; PNG needs no libvips at all.

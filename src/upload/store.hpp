@@ -38,7 +38,7 @@ class Store {
 };
 
 // "put:TEMPLATE" (without the "put:") and the GET template ("" = the PUT URL
-// without its query). Error(usage) unless both are http(s).
+// without its query). Error(invalid_argument) unless both are http(s).
 std::unique_ptr<Store> make_put_store(const std::string& put_template, const std::string& get_template);
 // "s3://bucket/prefix". Credentials are loaded when not given.
 std::unique_ptr<Store> make_s3_store(const std::string& spec, const UploadSettings& settings);

@@ -542,6 +542,7 @@ TEST_CASE("Ctrl-C while waiting exits 130, keeps the task in the journal, leaves
   CHECK(r.status == 4);
   CHECK(contains(r.err, "keeps running"));
   CHECK(contains(r.err, "is journaled"));
+  CHECK(contains(r.err, "seedreel status ID"));  // the CLI's advice for the library's "task_id"
   CHECK_FALSE(fs::exists(out));
 
   sqlite3* db = nullptr;

@@ -264,6 +264,19 @@ TEST_CASE("an id no table knows passes through with a note and its family's limi
   CHECK(prepare({.model = "seedance-2.0", .prompt = "x"}, provider("ark-intl")).notes.empty());
 }
 
+TEST_CASE("the library's findings name fields, never the CLI's flags") {
+  Request r{.prompt = "x", .resolution = "720p", .seed = 7, .return_last_frame = true, .service_tier = "flex",
+            .execution_expires_after = 7200, .camera_fixed = true, .frames = 121, .safety_identifier = "u1"};
+  r.media = {{fixture("vid_640x640_24fps_5s.mp4"), Role::reference_video}};
+  auto findings = validate(r, provider("xingchaoyiqing"), probe_local_media(r));
+  CHECK(findings.size() >= 8);
+  for (const auto& f : findings) {
+    CAPTURE(f.message);
+    CHECK(f.message.find("--") == std::string::npos);
+    CHECK(f.message.find("seedreel ") == std::string::npos);
+  }
+}
+
 TEST_CASE("the flat dialect refuses what it cannot carry") {
   CHECK(rules({.prompt = "x", .resolution = "720p"}, "xingchaoyiqing") == Rules{"provider.param"});
   CHECK(rules({.prompt = "x", .web_search = true}, "xingchaoyiqing") == Rules{"provider.param"});

@@ -246,9 +246,8 @@ Task Client::wait(const std::string& id, const std::function<void(const Task&)>&
     if (is_terminal(t.status)) return t;
     if (impl_->opt.overall_timeout > 0 && elapsed + interval > impl_->opt.overall_timeout)
       throw Error(ErrorKind::timeout, id,
-                  fmt::format("still {} after {:.0f} s; the task keeps running on the provider: fetch it later with "
-                              "`seedreel status {}` / `seedreel download {}`",
-                              to_string(t.status), elapsed, id, id));
+                  fmt::format("still {} after {:.0f} s; the task keeps running on the provider", to_string(t.status), elapsed),
+                  "task_id");
     nap(interval, id);
   }
 }

@@ -290,11 +290,12 @@ Provider resolve_provider(const std::string& name_flag, const std::string& base_
     std::vector<std::string> names;
     for (const auto& p : kBuiltins) names.push_back(p.name);
     for (const auto& p : user) names.push_back(p.name);
-    throw Error(ErrorKind::usage, "--provider", fmt::format("unknown provider '{}' (known: {})", name, fmt::join(names, ", ")));
+    throw Error(ErrorKind::invalid_argument, "", fmt::format("unknown provider '{}' (known: {})", name, fmt::join(names, ", ")),
+                "provider");
   }
   std::string base = !base_url_flag.empty() ? base_url_flag : env("SEEDREEL_BASE_URL");
   if (!base.empty()) {
-    if (!is_http_url(base)) throw Error(ErrorKind::usage, "--base-url", "must start with http:// or https://");
+    if (!is_http_url(base)) throw Error(ErrorKind::invalid_argument, "", "must start with http:// or https://", "base_url");
     found->base_url = strip_slash(base);
   }
   return *found;

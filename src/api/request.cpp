@@ -204,25 +204,25 @@ void check_extra(Collector& c, const Request& r, const Provider&) {
 
 void check_params(Collector& c, const Request& r, const Provider& p, const ModelProfile& model, const Counts& n) {
   const auto& L = media_limits();
-  auto not_carried = [&](const char* param, bool set, const char* flag) {
+  auto not_carried = [&](const char* param, bool set) {
     if (set && !p.takes(param))
       c.add("provider.param", "", param, fmt::format("{}", fmt::join(p.params, ", ")),
-            fmt::format("{} ({} dialect) does not take {}; drop {}", p.name, to_string(p.dialect), param, flag));
+            fmt::format("{} ({} dialect) does not take {}; leave it out", p.name, to_string(p.dialect), param));
   };
-  not_carried("resolution", !r.resolution.empty(), "--resolution");
-  not_carried("ratio", !r.ratio.empty(), "--ratio");
-  not_carried("duration", r.duration.has_value(), "--duration");
-  not_carried("generate_audio", !r.generate_audio, "--no-audio");
-  not_carried("watermark", r.watermark.has_value(), "--watermark");
-  not_carried("web_search", r.web_search, "--web-search");
-  not_carried("seed", r.seed.has_value(), "--seed");
-  not_carried("return_last_frame", r.return_last_frame, "--return-last-frame");
-  not_carried("service_tier", !r.service_tier.empty(), "--tier");
-  not_carried("execution_expires_after", r.execution_expires_after.has_value(), "--expires-after");
-  not_carried("callback_url", !r.callback_url.empty(), "--callback-url");
-  not_carried("camera_fixed", r.camera_fixed.has_value(), "--camera-fixed");
-  not_carried("frames", r.frames.has_value(), "--frames");
-  not_carried("safety_identifier", !r.safety_identifier.empty(), "--safety-identifier");
+  not_carried("resolution", !r.resolution.empty());
+  not_carried("ratio", !r.ratio.empty());
+  not_carried("duration", r.duration.has_value());
+  not_carried("generate_audio", !r.generate_audio);
+  not_carried("watermark", r.watermark.has_value());
+  not_carried("web_search", r.web_search);
+  not_carried("seed", r.seed.has_value());
+  not_carried("return_last_frame", r.return_last_frame);
+  not_carried("service_tier", !r.service_tier.empty());
+  not_carried("execution_expires_after", r.execution_expires_after.has_value());
+  not_carried("callback_url", !r.callback_url.empty());
+  not_carried("camera_fixed", r.camera_fixed.has_value());
+  not_carried("frames", r.frames.has_value());
+  not_carried("safety_identifier", !r.safety_identifier.empty());
   if (!r.callback_url.empty() && !starts_with_icase(r.callback_url, "http://") && !starts_with_icase(r.callback_url, "https://"))
     c.add("request.callback_url", "", r.callback_url.substr(0, 64), "an http(s) URL", "the callback must be an http(s) URL");
   if (!r.callback_url.empty() && !valid_utf8(r.callback_url))
@@ -348,8 +348,8 @@ void check_media(Collector& c, const Request& r, const Provider& p, std::span<co
         if (info->kind == MediaKind::audio) audio_total += info->media_duration();
         if (info->kind == MediaKind::video && kind == MediaKind::video)
           c.add("media.local_video", item.source, "local video", "http(s) URL or asset://ID",
-                "a local video cannot be inlined: put it at an http(s) URL, or register it with "
-                "`seedreel asset create` and pass asset://ID");
+                "a local video cannot be inlined: upload it (an upload target), put it at an http(s) URL, or "
+                "register it as a provider asset and pass asset://ID");
         else if (info->kind == kind && !p.data_uris)
           c.add("provider.data_uri", item.source, "local file", "http(s) URL or asset://ID",
                 fmt::format("{} takes only URLs and asset:// IDs; put the file at an http(s) URL or use an asset", p.name));

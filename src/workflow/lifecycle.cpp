@@ -263,7 +263,8 @@ GenerateResult TaskLifecycle::run(JournalEntry e, bool finish) {
   auto resumable = [&](const Error& err) {
     return Error(err.kind(), err.subject(),
                  fmt::format("{} (task {} is journaled for {}; a rerun or resume takes it over)", err.reason(), id,
-                             e.output.empty() ? std::string("no output yet") : e.output));
+                             e.output.empty() ? std::string("no output yet") : e.output),
+                 err.option());
   };
   Task task;
   bool first = true;

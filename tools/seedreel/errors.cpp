@@ -39,9 +39,10 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 7> kFlags{{
 
 // Options that name a remedy rather than a faulty argument: their advice
 // goes after the reason and no flag is put in front.
-constexpr std::array<std::pair<std::string_view, std::string_view>, 2> kAdvice{{
+constexpr std::array<std::pair<std::string_view, std::string_view>, 3> kAdvice{{
     {"generate_audio", "submit again with --no-audio, or pass --retry-without-audio to do it automatically"},
     {"asset", "make one with `seedreel asset create`"},
+    {"task_id", "fetch it later with `seedreel status ID` / `seedreel download ID -o OUT.mp4`, or `seedreel resume`"},
 }};
 
 }  // namespace

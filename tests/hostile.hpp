@@ -53,6 +53,10 @@ class Hostile {
     std::lock_guard lock(mutex_);
     return int(std::count_if(seen_.begin(), seen_.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; }));
   }
+  int total() const {
+    std::lock_guard lock(mutex_);
+    return int(seen_.size());
+  }
 
  private:
   int port_ = 0;

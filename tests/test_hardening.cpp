@@ -29,6 +29,7 @@
 #include "seedreel/error.hpp"
 #include "seedreel/frames.hpp"
 #include "seedreel/provider.hpp"
+#include "hostile.hpp"
 #include "support.hpp"
 
 using namespace seedreel::test;
@@ -39,50 +40,6 @@ namespace {
 
 const std::string kKey = "hardening-key-4f0c2b9e71";
 const std::string kWork = temp_dir("hardening");
-
-bool contains(const std::string& hay, const std::string& needle) { return hay.find(needle) != std::string::npos; }
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void spit(const std::string& path, const std::string& bytes) { std::ofstream(path, std::ios::binary) << bytes; }
-
-// A server on loopback answering as the test says; it counts what it saw.
-class Hostile {
- public:
-  httplib::Server http;
-
-  void start() {
-    http.set_logger([this](const httplib::Request& req, const httplib::Response&) {
-      std::lock_guard lock(mutex_);
-      seen_.push_back(req.method + " " + req.path);
-    });
-    port_ = http.bind_to_any_port("127.0.0.1");
-    REQUIRE(port_ > 0);
-    thread_ = std::thread([this] { http.listen_after_bind(); });
-  }
-  ~Hostile() {
-    http.stop();
-    if (thread_.joinable()) thread_.join();
-  }
-  std::string base() const { return "http://127.0.0.1:" + std::to_string(port_); }
-  int count(const std::string& prefix) const {
-    std::lock_guard lock(mutex_);
-    return int(std::count_if(seen_.begin(), seen_.end(), [&](const std::string& s) { return s.rfind(prefix, 0) == 0; }));
-  }
-  int total() const {
-    std::lock_guard lock(mutex_);
-    return int(seen_.size());
-  }
-
- private:
-  int port_ = 0;
-  std::thread thread_;
-  mutable std::mutex mutex_;
-  std::vector<std::string> seen_;
-};
 
 const std::string kCreate = "/contents/generations/tasks";
 const std::string kPoll = "/contents/generations/tasks/cgt-1";
@@ -118,18 +75,6 @@ std::string journal_bytes(const std::string& journal) {
   for (const char* suffix : {"", "-wal", "-shm", "-journal"})
     if (fs::exists(journal + suffix)) all += slurp(journal + suffix);
   return all;
-}
-
-std::vector<std::string> journal_states(const std::string& journal) {
-  std::vector<std::string> states;
-  sqlite3* db = nullptr;
-  REQUIRE(sqlite3_open(journal.c_str(), &db) == SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  REQUIRE(sqlite3_prepare_v2(db, "SELECT state FROM tasks ORDER BY id", -1, &q, nullptr) == SQLITE_OK);
-  while (sqlite3_step(q) == SQLITE_ROW) states.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(q, 0)));
-  sqlite3_finalize(q);
-  sqlite3_close(db);
-  return states;
 }
 
 // A small H.264 mp4 (moov first, so a cut copy still has its index).

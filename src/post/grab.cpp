@@ -264,7 +264,8 @@ Grab grab_last(const std::string& path, int from_end) {
     // Look back a little further than the frames we need (`need_from`);
     // widen when the seek lands after them (a long GOP, an inexact seek in an
     // unindexed file). Seek before the point a pass could not prove.
-    std::int64_t need_from = end - std::int64_t(from_end + 1) * tick, seek_to = need_from;
+    // No end known (a stream without timestamps): nothing to seek to, decode it whole below.
+    std::int64_t need_from = end == AV_NOPTS_VALUE ? end : end - std::int64_t(from_end + 1) * tick, seek_to = need_from;
     int earlier = 0;
     for (int attempt = 0; end != AV_NOPTS_VALUE && attempt < 5 + kEarlierPoints; ++attempt) {
       if (seek_to <= start || !seek_before(in, dec, seek_to)) break;

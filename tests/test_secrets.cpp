@@ -221,10 +221,13 @@ TEST_CASE("the API key and the S3 secret appear nowhere: streams, journal, folde
   CHECK(contains(s3.log(), "PUT"));
 
   // A crash while waiting (its poll held by the emulator): no core file.
+  // (In a sanitizer build, ASan's own SEGV handler would turn the signal
+  // into an exit status: handle_segv=0 lets the signal kill the process.)
   emu.fault({{"method", "GET"}, {"path_prefix", "/v1/video/generations/"}, {"kind", "hang"}, {"count", 5}});
   {
     std::vector<std::string> argv{"bash", "-c",
-                                  "ulimit -c unlimited; cd \"$1\" && exec env SEEDREEL_API_KEY=" + kKey + " HOME=\"$2\" "
+                                  "ulimit -c unlimited; cd \"$1\" && exec env "
+                                  "ASAN_OPTIONS=\"${ASAN_OPTIONS:+$ASAN_OPTIONS:}handle_segv=0\" SEEDREEL_API_KEY=" + kKey + " HOME=\"$2\" "
                                   "XDG_STATE_HOME=\"$2/state\" \"$3\" generate --prompt crash --base-url \"$4\" "
                                   "--poll-interval 0.1 --resolution 480p --duration 4 -o crash.mp4",
                                   "bash", w, home.dir, program("seedreel"), emu.base};

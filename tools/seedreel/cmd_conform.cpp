@@ -14,12 +14,6 @@ std::vector<std::optional<Role>> parse_roles(const std::vector<std::string>& giv
 
 namespace {
 
-std::string describe(const std::vector<Change>& changes) {
-  std::vector<std::string> parts;
-  for (const auto& c : changes) parts.push_back(fmt::format("{} {} → {}", c.what, c.before, c.after));
-  return parts.empty() ? "-" : fmt::format("{}", fmt::join(parts, "; "));
-}
-
 const Registration reg{30, "conform", "Make files acceptable to the API with the smallest change, and say what changed",
                        [](CLI::App& sub, const Context& ctx) -> Runner {
   struct Opts {
@@ -85,7 +79,7 @@ const Registration reg{30, "conform", "Make files acceptable to the API with the
       failing = failing || !c.ok();
       files.push_back(c);
       rows.push_back({c.input, to_string(c.role), c.ok() ? to_string(c.action) : std::string(to_string(c.action)) + " (still fails)",
-                      c.output, describe(c.changes)});
+                      c.output, (c.changes.empty() ? std::string("-") : describe_changes(c.changes))});
       outputs.push_back({c.info, c.role});
     }
     // Conform owns the totals; counts and modes are the request's business (seedreel check).

@@ -46,12 +46,6 @@ void print_findings(const std::vector<Finding>& findings, const Context& ctx) {
   fmt::print(stderr, "seedreel: the request breaks {} rule(s); nothing was sent\n", findings.size());
 }
 
-std::string describe_changes(const std::vector<Change>& changes) {
-  std::vector<std::string> parts;
-  for (const auto& c : changes) parts.push_back(fmt::format("{} {} → {}", c.what, c.before, c.after));
-  return fmt::format("{}", fmt::join(parts, "; "));
-}
-
 // A folder for copies made during a run that keeps nothing (a dry run, or no
 // output to put them beside); removed when the command ends.
 struct ScratchDir {

@@ -49,4 +49,10 @@ std::string human_bytes(std::uint64_t bytes) {
 
 std::string human_seconds(double seconds) { return fmt::format("{:.3f} s", seconds); }
 
+std::string describe_changes(const std::vector<Change>& changes) {
+  std::vector<std::string> parts;
+  for (const auto& c : changes) parts.push_back(fmt::format("{} {} → {}", c.what, c.before, c.after));
+  return fmt::format("{}", fmt::join(parts, "; "));
+}
+
 }  // namespace seedreel::cli

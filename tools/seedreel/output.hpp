@@ -8,6 +8,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include "errors.hpp"
+#include "seedreel/conform.hpp"
 
 namespace seedreel::cli {
 
@@ -24,6 +25,8 @@ void print_json(const nlohmann::json& j);
 void print_error(const Error& e);
 
 std::string human_bytes(std::uint64_t bytes);
+// What conform changed, one line: "resized 70x50 → 420x300; ..." ("" when nothing).
+std::string describe_changes(const std::vector<Change>& changes);
 std::string human_seconds(double seconds);
 
 }  // namespace seedreel::cli
